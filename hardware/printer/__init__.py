@@ -1,0 +1,1 @@
+"""Receipt printer: ESC/POS encoder, serial transport and status."""

@@ -1,0 +1,1 @@
+"""Card readers: key-event decoder and the evdev and serial readers."""

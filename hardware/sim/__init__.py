@@ -1,0 +1,1 @@
+"""Hardware simulators: virtual scanner, pty printer, secuconnect sandbox server."""

@@ -1,0 +1,57 @@
+"""The `kiosk` command: one subcommand per job, each living in its own module."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from typing import Sequence
+
+from kiosk.config import EXAMPLE_CONFIG, Config, ConfigError, load_config
+from kiosk.logs import setup_logging
+
+DEFAULT_CONFIG = "/etc/kiosk/kiosk.toml"
+
+# Each module offers `register(subparsers)`, which adds its subcommand(s) and sets
+# `func(args) -> int` on them. Adding a command is one line here.
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+def load_config_for(args: argparse.Namespace) -> Config:
+    """The config named by --config; raises ConfigError with an operator-readable message."""
+    return load_config(args.config)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kiosk", description="Loyalty-card top-up kiosk")
+    parser.add_argument("--verbose", "-v", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def add_config_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        default=DEFAULT_CONFIG,
+        help=f"config file (default {DEFAULT_CONFIG}; example: {EXAMPLE_CONFIG})",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(logging.DEBUG if args.verbose else logging.INFO)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"kiosk: configuration refused: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

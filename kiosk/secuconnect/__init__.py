@@ -1,0 +1,1 @@
+"""The only code that speaks HTTP: secuconnect authentication, Smart Transactions, Loyalty calls."""

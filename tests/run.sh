@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The project's one test command: prepares what the tests need (virtual environment, Debian
+# packages when run as root on a clean machine), then runs the whole suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_needed=()
+command -v systemd-analyze >/dev/null || apt_needed+=(systemd)
+if [ ${#apt_needed[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq && apt-get install -y -qq --no-install-recommends "${apt_needed[@]}"
+    else
+        echo "tests/run.sh: missing Debian packages (${apt_needed[*]}); run as root or install them" >&2
+    fi
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+exec .venv/bin/python -m pytest "$@"
