@@ -1,0 +1,426 @@
+"""The durable top-up journal: one SQLite row per top-up, each state committed before its side effect."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from enum import Enum
+from pathlib import Path
+from typing import Any, Iterable
+from uuid import uuid4
+
+from kiosk.cards import mask_card, mask_card_numbers_in_text
+from kiosk.secuconnect.models import ReceiptLine
+
+JOURNAL_FILE = "journal.sqlite3"
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_S = 10.0
+
+# Test hook (documented in tests/test_recovery_crash.py): when set to a state name, the process
+# kills itself with SIGKILL right after the commit that put a row into that state. It lets the
+# crash tests stop the kiosk deterministically at every journal step.
+CRASH_ENV = "KIOSK_TEST_CRASH_AFTER"
+
+
+class State(str, Enum):
+    """Where a top-up stands. See DESIGN.md "The top-up procedure" for the arrows."""
+
+    INTENT = "INTENT"  # written before the first byte leaves; create may have been sent
+    CREATED = "CREATED"  # the API answered create; start certainly not sent yet
+    STARTING = "STARTING"  # written just before start is sent; start may have run
+    UNKNOWN = "UNKNOWN"  # a money-moving call lost its answer; resolve by reading server state
+    CONFIRMED = "CONFIRMED"  # the card is credited; receipt not yet printed
+    RECEIPT_OWED = "RECEIPT_OWED"  # credited, printing failed or was never done; reprint pending
+    DONE = "DONE"  # credited and receipt handed out
+    NOT_EXECUTED = "NOT_EXECUTED"  # definitely nothing charged, nothing credited
+    CLAIM = "CLAIM"  # the server's state is known but could not be put right: support settles it
+
+
+# The money outcome is still open: recovery must read the server before anything else happens.
+MONEY_OPEN = frozenset({State.INTENT, State.CREATED, State.STARTING, State.UNKNOWN})
+# Rows recovery has to look at on start-up: money open, or credited without a decision on the
+# receipt (the process died between the credit and the printer).
+UNFINISHED = MONEY_OPEN | {State.CONFIRMED}
+FINAL = frozenset({State.DONE, State.NOT_EXECUTED, State.CLAIM})
+
+# The only arrows a row may take; anything else is a programming error and is refused.
+TRANSITIONS: dict[State, frozenset[State]] = {
+    State.INTENT: frozenset({State.CREATED, State.UNKNOWN, State.NOT_EXECUTED, State.CLAIM}),
+    State.CREATED: frozenset({State.STARTING, State.UNKNOWN, State.NOT_EXECUTED, State.CLAIM}),
+    State.STARTING: frozenset({State.CONFIRMED, State.UNKNOWN, State.NOT_EXECUTED, State.CLAIM}),
+    State.UNKNOWN: frozenset(
+        {State.UNKNOWN, State.CREATED, State.CONFIRMED, State.NOT_EXECUTED, State.CLAIM}
+    ),
+    State.CONFIRMED: frozenset({State.DONE, State.RECEIPT_OWED}),
+    State.RECEIPT_OWED: frozenset({State.DONE}),
+    State.DONE: frozenset(),
+    State.NOT_EXECUTED: frozenset(),
+    State.CLAIM: frozenset(),
+}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS topups (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    reference    TEXT NOT NULL UNIQUE,
+    amount       INTEGER NOT NULL CHECK (amount > 0),
+    currency     TEXT NOT NULL,
+    card_masked  TEXT NOT NULL,
+    card_number  TEXT,
+    start_type   TEXT NOT NULL,
+    state        TEXT NOT NULL,
+    stx_id       TEXT,
+    trans_id     TEXT,
+    receipt      TEXT,
+    new_balance  INTEGER,
+    last_error   TEXT,
+    support_id   TEXT,
+    reason       TEXT,
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL,
+    CHECK (card_number IS NULL OR state IN ('INTENT', 'CREATED', 'STARTING', 'UNKNOWN'))
+);
+CREATE INDEX IF NOT EXISTS topups_state ON topups (state);
+"""
+
+
+class JournalError(Exception):
+    """The journal cannot be opened or written, or a caller asked for an impossible transition."""
+
+
+@dataclass(frozen=True)
+class TopupRow:
+    """One top-up as the journal holds it. `card_number` is None once the money is settled."""
+
+    reference: str
+    amount: int
+    currency: str
+    card_masked: str
+    card_number: str | None
+    start_type: str
+    state: State
+    stx_id: str | None
+    trans_id: str | None
+    receipt: tuple[ReceiptLine, ...]
+    new_balance: int | None
+    last_error: str | None
+    support_id: str | None
+    reason: str | None
+    created_at: str
+    updated_at: str
+
+    @property
+    def finished(self) -> bool:
+        return self.state not in UNFINISHED
+
+
+def utc_now() -> str:
+    """UTC timestamp in ISO 8601 with milliseconds, e.g. 2026-11-24T03:00:00.123+00:00."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def new_reference() -> str:
+    """The kiosk's own reference for a top-up; also sent to the API as merchantRef."""
+    return str(uuid4())
+
+
+def mask_receipt(lines: Iterable[ReceiptLine]) -> tuple[ReceiptLine, ...]:
+    """The API prints the full card number in its own receipt lines; we never keep or print it."""
+    out = []
+    for line in lines:
+        out.append(
+            ReceiptLine(
+                type=line.type,
+                caption=mask_card_numbers_in_text(line.caption),
+                name=mask_card_numbers_in_text(line.name),
+                value=mask_card_numbers_in_text(line.value),
+                text=mask_card_numbers_in_text(line.text),
+                decorations=line.decorations,
+            )
+        )
+    return tuple(out)
+
+
+class Journal:
+    """The top-up journal in `<state dir>/journal.sqlite3`. Thread-safe; one writer at a time."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._lock = threading.RLock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():
+                # Created owner-only: until a row is settled it holds a full card number.
+                # SQLite gives the -wal and -shm files the database file's permissions.
+                os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o600))
+            self._db = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
+            self._db.row_factory = sqlite3.Row
+            mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise JournalError(f"{self.path}: cannot switch the journal to WAL mode ({mode})")
+            # FULL: a commit survives power loss (NORMAL may lose the last commits in WAL mode).
+            self._db.execute("PRAGMA synchronous=FULL")
+            # Erased card numbers are overwritten with zeros, not left in free page space.
+            self._db.execute("PRAGMA secure_delete=ON")
+            self._db.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+            with self._write():
+                version = self._db.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise JournalError(
+                        f"{self.path}: journal schema {version} is newer than this kiosk "
+                        f"understands ({SCHEMA_VERSION}); update the kiosk software"
+                    )
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except sqlite3.Error as exc:
+            raise JournalError(f"{self.path}: cannot open the journal: {exc}") from exc
+        except OSError as exc:
+            raise JournalError(f"{self.path}: cannot create the journal: {exc}") from exc
+
+    @classmethod
+    def open_in(cls, state_dir: str | os.PathLike[str]) -> "Journal":
+        return cls(Path(state_dir) / JOURNAL_FILE)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> "Journal":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- writing ----------------------------------------------------------------------------
+
+    def begin(
+        self,
+        *,
+        card_number: str,
+        amount: int,
+        currency: str,
+        start_type: str,
+        reference: str | None = None,
+    ) -> TopupRow:
+        """Commit the INTENT row; only after this returns may the create request be sent."""
+        if amount <= 0:
+            raise JournalError(f"refusing to journal a top-up of {amount} cents")
+        reference = reference or new_reference()
+        now = utc_now()
+        with self._write():
+            self._db.execute(
+                "INSERT INTO topups (reference, amount, currency, card_masked, card_number,"
+                " start_type, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                (reference, amount, currency, mask_card(card_number), card_number, start_type,
+                 State.INTENT.value, now, now),
+            )
+        self._after_commit(State.INTENT)
+        row = self.get(reference)
+        assert row is not None
+        return row
+
+    def advance(
+        self,
+        reference: str,
+        state: State,
+        *,
+        stx_id: str | None = None,
+        trans_id: str | None = None,
+        receipt: Iterable[ReceiptLine] | None = None,
+        new_balance: int | None = None,
+        error: str | None = None,
+        support_id: str | None = None,
+        reason: str | None = None,
+    ) -> TopupRow:
+        """Move a row to `state` and commit; given fields are set, others kept.
+
+        Reaching a settled state (anything but INTENT, CREATED, STARTING, UNKNOWN) erases the
+        full card number in the same transaction.
+        """
+        with self._write():
+            current = self._db.execute(
+                "SELECT state FROM topups WHERE reference = ?", (reference,)
+            ).fetchone()
+            if current is None:
+                raise JournalError(f"no top-up with reference {reference} in {self.path}")
+            old = State(current["state"])
+            if state not in TRANSITIONS[old]:
+                raise JournalError(
+                    f"top-up {reference}: refusing transition {old.value} -> {state.value}"
+                )
+            sets = ["state = ?", "updated_at = ?"]
+            values: list[Any] = [state.value, utc_now()]
+            for column, value in (
+                ("stx_id", stx_id),
+                ("trans_id", trans_id),
+                ("new_balance", new_balance),
+                ("support_id", support_id),
+                ("reason", reason),
+            ):
+                if value is not None:
+                    sets.append(f"{column} = ?")
+                    values.append(value)
+            if error is not None:
+                sets.append("last_error = ?")
+                values.append(mask_card_numbers_in_text(error))
+            if receipt is not None:
+                sets.append("receipt = ?")
+                values.append(json.dumps([line.to_json() for line in mask_receipt(receipt)],
+                                         ensure_ascii=False))
+            if state not in MONEY_OPEN:
+                sets.append("card_number = NULL")
+            values.append(reference)
+            self._db.execute(f"UPDATE topups SET {', '.join(sets)} WHERE reference = ?", values)
+        if state not in MONEY_OPEN and old in MONEY_OPEN:
+            self._drop_old_frames()
+        self._after_commit(state)
+        row = self.get(reference)
+        assert row is not None
+        return row
+
+    def note_error(self, reference: str, error: str, support_id: str | None = None) -> None:
+        """Record the latest error of a row without changing its state (e.g. while retrying)."""
+        with self._write():
+            self._db.execute(
+                "UPDATE topups SET last_error = ?, support_id = COALESCE(?, support_id),"
+                " updated_at = ? WHERE reference = ?",
+                (mask_card_numbers_in_text(error), support_id, utc_now(), reference),
+            )
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def get(self, reference: str) -> TopupRow | None:
+        rows = self._query("SELECT * FROM topups WHERE reference = ?", (reference,))
+        return rows[0] if rows else None
+
+    def unfinished(self) -> list[TopupRow]:
+        """Rows recovery must resolve before a new top-up is accepted, oldest first."""
+        marks = ",".join("?" for _ in UNFINISHED)
+        return self._query(
+            f"SELECT * FROM topups WHERE state IN ({marks}) ORDER BY id",
+            tuple(s.value for s in UNFINISHED),
+        )
+
+    def recent(self, limit: int = 20) -> list[TopupRow]:
+        """The newest rows first, for `kiosk journal` and the admin screen."""
+        return self._query("SELECT * FROM topups ORDER BY id DESC LIMIT ?", (max(0, limit),))
+
+    def last_receipt(self) -> TopupRow | None:
+        """The newest credited top-up with receipt lines, for a reprint."""
+        rows = self._query(
+            "SELECT * FROM topups WHERE state IN (?,?,?) AND receipt IS NOT NULL"
+            " ORDER BY id DESC LIMIT 1",
+            (State.CONFIRMED.value, State.RECEIPT_OWED.value, State.DONE.value),
+        )
+        return rows[0] if rows else None
+
+    def receipts_owed(self) -> list[TopupRow]:
+        return self._query(
+            "SELECT * FROM topups WHERE state = ? ORDER BY id", (State.RECEIPT_OWED.value,)
+        )
+
+    def counts(self) -> dict[State, int]:
+        """Rows per state (every state present, zero when none), for metrics."""
+        counts = {state: 0 for state in State}
+        with self._lock:
+            try:
+                for row in self._db.execute("SELECT state, COUNT(*) FROM topups GROUP BY state"):
+                    counts[State(row[0])] = row[1]
+            except sqlite3.Error as exc:
+                raise JournalError(f"{self.path}: cannot read the journal: {exc}") from exc
+        return counts
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _query(self, sql: str, params: tuple[Any, ...]) -> list[TopupRow]:
+        with self._lock:
+            try:
+                rows = self._db.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise JournalError(f"{self.path}: cannot read the journal: {exc}") from exc
+        return [_row(r) for r in rows]
+
+    def _write(self) -> "_WriteTransaction":
+        return _WriteTransaction(self)
+
+    def _drop_old_frames(self) -> None:
+        # The WAL still holds the page images written while the card number was stored. Copy
+        # them into the database (where secure_delete has zeroed the old cell) and truncate the
+        # WAL, so the number does not linger on disk. Busy readers only postpone this.
+        with self._lock:
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error:
+                pass
+
+    @staticmethod
+    def _after_commit(state: State) -> None:
+        if os.environ.get(CRASH_ENV) == state.value:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+class _WriteTransaction:
+    """BEGIN IMMEDIATE ... COMMIT under the journal's lock; rolls back on any error."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+
+    def __enter__(self) -> None:
+        self.journal._lock.acquire()
+        try:
+            self.journal._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            self.journal._lock.release()
+            raise JournalError(f"{self.journal.path}: cannot write the journal: {exc}") from exc
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        db = self.journal._db
+        try:
+            if exc_type is None:
+                try:
+                    db.execute("COMMIT")
+                except sqlite3.Error as error:
+                    db.execute("ROLLBACK")
+                    raise JournalError(
+                        f"{self.journal.path}: cannot write the journal: {error}"
+                    ) from error
+            else:
+                db.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise JournalError(
+                        f"{self.journal.path}: cannot write the journal: {exc}"
+                    ) from exc
+        finally:
+            self.journal._lock.release()
+
+
+def _row(r: sqlite3.Row) -> TopupRow:
+    receipt: tuple[ReceiptLine, ...] = ()
+    if r["receipt"]:
+        receipt = tuple(ReceiptLine.from_json(line) for line in json.loads(r["receipt"]))
+    return TopupRow(
+        reference=r["reference"],
+        amount=r["amount"],
+        currency=r["currency"],
+        card_masked=r["card_masked"],
+        card_number=r["card_number"],
+        start_type=r["start_type"],
+        state=State(r["state"]),
+        stx_id=r["stx_id"],
+        trans_id=r["trans_id"],
+        receipt=receipt,
+        new_balance=r["new_balance"],
+        last_error=r["last_error"],
+        support_id=r["support_id"],
+        reason=r["reason"],
+        created_at=r["created_at"],
+        updated_at=r["updated_at"],
+    )
