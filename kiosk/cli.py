@@ -15,7 +15,11 @@ DEFAULT_CONFIG = "/etc/kiosk/kiosk.toml"
 
 # Each module offers `register(subparsers)`, which adds its subcommand(s) and sets
 # `func(args) -> int` on them. Adding a command is one line here.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = (
+    "kiosk.commands.topup",
+    "kiosk.commands.journal",
+    "kiosk.commands.doctor",
+)
 
 
 def load_config_for(args: argparse.Namespace) -> Config:
