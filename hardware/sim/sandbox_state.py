@@ -1,0 +1,488 @@
+"""In-memory secuconnect: OAuth grants and tokens, loyalty cards, Smart Transactions, and a ledger of credits."""
+
+from __future__ import annotations
+
+import copy
+import secrets
+import string
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, NamedTuple
+
+Answer = tuple[int, Any]  # HTTP status and the JSON payload
+
+TOPUP_EANS = frozenset({"4260447149502", "4260447149519"})
+_ID_CHARS = string.ascii_uppercase + string.digits
+
+
+class Credit(NamedTuple):
+    """One change of a card's balance made by the sandbox (a cancel is a negative credit)."""
+
+    stx_id: str
+    card: str
+    amount: int
+    merchant_ref: str
+
+
+@dataclass
+class Card:
+    number: str
+    balance: int = 0
+    locked: bool = False
+    foreign: bool = False  # exists, but belongs to another merchant
+    id: str = field(default_factory=lambda: new_id("MCD"))
+    card_id: str = field(default_factory=lambda: new_id("CRD"))
+
+
+@dataclass
+class _Token:
+    expires_at: float
+    session: str | None  # the device session (refresh token) it belongs to
+
+
+@dataclass
+class _DeviceGrant:
+    user_code: str
+    uuid: str
+    expires_at: float
+    interval: int
+    state: str = "pending"  # pending | confirmed | denied | used
+
+
+def new_id(prefix: str) -> str:
+    return prefix + "_" + "".join(secrets.choice(_ID_CHARS) for _ in range(30))
+
+
+def api_error(status: int, error: str, details: str, code: int | None = None) -> Answer:
+    """The API's error payload, with a fresh supportId like the real service."""
+    user = "Es ist ein unbekannter Fehler aufgetreten"
+    if code is not None:
+        user += f" (Code {code})"
+    return status, {"status": "error", "error": error, "error_details": details,
+                    "error_user": user, "code": code, "supportId": secrets.token_hex(16)}
+
+
+def oauth_error(status: int, error: str, description: str) -> Answer:
+    return status, {"error": error, "error_description": description}
+
+
+def euro_text(cents: int) -> str:
+    """German amount as on secupay receipts: "1.234,50 EUR"."""
+    sign = "-" if cents < 0 else ""
+    euros, rest = divmod(abs(cents), 100)
+    return f"{sign}{euros:,}".replace(",", ".") + f",{rest:02d} EUR"
+
+
+def format_error(details: str) -> Answer:
+    return api_error(400, "ProductFormatException", details, 1001)
+
+
+class SandboxState:
+    """Everything the sandbox knows; every method takes the lock and returns (status, JSON)."""
+
+    def __init__(self, *, client_id: str, client_secret: str, token_lifetime: float,
+                 merchant_name: str, device_code_lifetime: float, device_poll_interval: int,
+                 root_url: Callable[[], str]) -> None:
+        self.lock = threading.RLock()
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.token_lifetime = token_lifetime
+        self.device_code_lifetime = device_code_lifetime
+        self.device_poll_interval = device_poll_interval
+        self.merchant_name = merchant_name
+        self.merchant_id = new_id("MRC")
+        self.device_id = new_id("SDV")
+        self.currency = "EUR"
+        self.root_url = root_url
+        self.auto_confirm_device = False
+        # 401 (plain) or 403 (ProductNotAllowedException, code 2003) for a bad token.
+        self.token_refusal_status = 401
+        self.cards: dict[str, Card] = {}
+        self.transactions: dict[str, dict[str, Any]] = {}
+        self._stx_cards: dict[str, str] = {}
+        self.ledger: list[Credit] = []
+        self.tokens: dict[str, _Token] = {}
+        self._session_token: dict[str, str] = {}
+        self.devices: dict[str, _DeviceGrant] = {}
+        self.refresh_tokens: dict[str, str] = {}  # refresh token -> device uuid
+        self._trans_id = 29218170
+        # The card terminal for start/cashless
+        self.terminal_wait = 0.0
+        self.terminal_outcome = "ok"
+        self.terminal_waiting = threading.Event()
+        self.terminal_release = threading.Event()
+        self.terminal_released_outcome: str | None = None
+
+    # --- OAuth ----------------------------------------------------------------------------
+
+    def token(self, form: dict[str, str]) -> Answer:
+        with self.lock:
+            if (form.get("client_id") != self.client_id
+                    or form.get("client_secret") != self.client_secret):
+                return oauth_error(400, "invalid_client", "Client credentials are invalid")
+            grant = form.get("grant_type", "")
+            if grant == "client_credentials":
+                return 200, self._issue(None)
+            if grant == "device":
+                if form.get("code"):
+                    return self._poll_device(form["code"])
+                if form.get("uuid"):
+                    return self._new_device_code(form["uuid"])
+                return oauth_error(400, "invalid_request", "uuid or code required")
+            if grant == "refresh_token":
+                refresh = form.get("refresh_token", "")
+                if refresh not in self.refresh_tokens:
+                    return oauth_error(400, "invalid_grant", "Refresh token is invalid")
+                return 200, self._issue(refresh)
+            return oauth_error(400, "unsupported_grant_type", f"Unsupported grant {grant!r}")
+
+    def _issue(self, session: str | None) -> dict[str, Any]:
+        value = secrets.token_hex(13)
+        if session is not None:
+            # One valid access token per device session: the new one invalidates the old.
+            old = self._session_token.pop(session, None)
+            self.tokens.pop(old or "", None)
+            self._session_token[session] = value
+        self.tokens[value] = _Token(time.monotonic() + self.token_lifetime, session)
+        return {"access_token": value, "expires_in": int(self.token_lifetime),
+                "token_type": "bearer", "scope": "https://scope.secucard.com/e/api"}
+
+    def _new_device_code(self, uuid: str) -> Answer:
+        device_code = secrets.token_hex(16)
+        user_code = "".join(secrets.choice("BCDFGHJKLMNPQRSTVWXZ") for _ in range(8))
+        self.devices[device_code] = _DeviceGrant(
+            user_code, uuid, time.monotonic() + self.device_code_lifetime,
+            self.device_poll_interval)
+        return 200, {"device_code": device_code, "user_code": user_code,
+                     "verification_url": self.root_url() + "/device",
+                     "expires_in": int(self.device_code_lifetime),
+                     "interval": self.device_poll_interval}
+
+    def _poll_device(self, device_code: str) -> Answer:
+        grant = self.devices.get(device_code)
+        if grant is None or grant.state == "used":
+            return oauth_error(400, "invalid_grant", "Device code is invalid")
+        if time.monotonic() >= grant.expires_at:
+            return oauth_error(400, "expired_token", "Device code has expired")
+        if grant.state == "denied":
+            return oauth_error(400, "access_denied", "The device was not authorised")
+        if grant.state == "pending" and self.auto_confirm_device:
+            grant.state = "confirmed"
+        if grant.state == "pending":
+            return oauth_error(401, "authorization_pending", "Device not confirmed yet")
+        grant.state = "used"
+        refresh = secrets.token_hex(16)
+        self.refresh_tokens[refresh] = grant.uuid
+        return 200, {**self._issue(refresh), "refresh_token": refresh}
+
+    def _device(self, user_code: str) -> _DeviceGrant:
+        for grant in self.devices.values():
+            if grant.user_code == user_code.strip().upper() and grant.state == "pending":
+                return grant
+        raise KeyError(f"no pending device code {user_code!r}")
+
+    def confirm_device(self, user_code: str) -> None:
+        with self.lock:
+            self._device(user_code).state = "confirmed"
+
+    def deny_device(self, user_code: str) -> None:
+        with self.lock:
+            self._device(user_code).state = "denied"
+
+    def expire_device_codes(self) -> None:
+        with self.lock:
+            for grant in self.devices.values():
+                grant.expires_at = 0.0
+
+    def expire_tokens(self) -> None:
+        with self.lock:
+            self.tokens.clear()
+            self._session_token.clear()
+
+    def check_bearer(self, header: str) -> Answer | None:
+        """None when the Authorization header carries a live token, else the refusal."""
+        with self.lock:
+            token = header[7:].strip() if header[:7].lower() == "bearer " else ""
+            record = self.tokens.get(token)
+            if record is not None and time.monotonic() < record.expires_at:
+                return None
+            if self.token_refusal_status == 403:
+                return api_error(403, "ProductNotAllowedException", "Valid auth token required",
+                                 2003)
+            return api_error(401, "ProductUnauthorizedException",
+                             "Access token missing, invalid or expired")
+
+    def expire_token(self, header: str) -> None:
+        with self.lock:
+            token = header[7:].strip() if header[:7].lower() == "bearer " else ""
+            self.tokens.pop(token, None)
+
+    # --- cards ----------------------------------------------------------------------------
+
+    def add_card(self, number: str, *, balance: int = 0, locked: bool = False,
+                 foreign: bool = False) -> Card:
+        with self.lock:
+            card = Card(number, balance, locked, foreign)
+            self.cards[number] = card
+            return card
+
+    def _merchantcard(self, card: Card) -> dict[str, Any]:
+        merchant = {"object": "general.merchants", "id": self.merchant_id}
+        return {
+            "object": "loyalty.merchantcards", "id": card.id, "merchant": merchant,
+            "created_for_merchant": merchant,
+            "card": {"object": "loyalty.cards", "id": card.card_id, "cardnumber": card.number,
+                     "created": "2015-09-28T16:01:20+02:00"},
+            "cardgroup": {"object": "loyalty.cardgroups", "id": "CRG_SANDBOX",
+                          "display_name": "Guthaben", "display_name_raw": "Guthaben",
+                          "stock_warn_limit": 0, "picture": None},
+            "created_for_store": None, "customer": None, "is_base_card": True, "points": 0,
+            "cash_balance": card.balance, "bonus_balance": 0, "balance": card.balance,
+            "last_usage": None, "last_charge": None, "stock_status": "active",
+            "lock_status": "locked" if card.locked else "unlocked", "passcode": 0,
+            "expiry_date": None,
+        }
+
+    def lookup_card(self, query: dict[str, str]) -> Answer:
+        q = query.get("q", "")
+        if not q.startswith("card.cardnumber:"):
+            return format_error("Unsupported query; expected q=card.cardnumber:<number>")
+        with self.lock:
+            card = self.cards.get(q.split(":", 1)[1])
+            if card is None or card.foreign:
+                return 200, {"count": 0, "data": []}
+            return 200, {"count": 1, "data": [self._merchantcard(card)]}
+
+    def validate_card(self, body: Any) -> Answer:
+        number = body.get("cardnumber") if isinstance(body, dict) else None
+        if not isinstance(number, str) or not number:
+            return format_error("cardnumber is required")
+        with self.lock:
+            card = self.cards.get(number)
+            if card is None or card.foreign:
+                return 200, {"isValid": False}
+            return 200, {"isValid": True, "hasPasscode": False, "isLocked": card.locked}
+
+    # --- Smart Transactions ---------------------------------------------------------------
+
+    def create(self, body: Any) -> Answer:
+        problem = _check_create(body, self.currency)
+        if problem:
+            return format_error(problem)
+        number = next(i["value"] for i in body["idents"] if i.get("type") == "card")
+        with self.lock:
+            card = self.cards.get(number)
+            if card is None:
+                return api_error(400, "ProductNotFoundException", "Card not found", 1016)
+            if card.foreign:
+                return api_error(400, "ProductNotAllowedException",
+                                 "Card is not valid for this merchant", 1016)
+            if card.locked:
+                return api_error(400, "ProductBlacklistedException", "Card is locked", 1016)
+            products = [{"id": p.get("id", n), "parent": None, "articleNumber": "",
+                         "ean": p["ean"], "desc": str(p.get("desc", "")),
+                         "quantity": p["quantity"], "priceOne": p["priceOne"],
+                         "tax": p.get("tax", 0), "group": [], "serialNumber": None,
+                         "item_type": "article", "reference_id": None, "contract_id": None,
+                         "sum": None}
+                        for n, p in enumerate(body["basket"]["products"], start=1)]
+            stx_id = new_id("STX")
+            stx = {
+                "object": "smart.transactions", "id": stx_id,
+                "merchant": {"object": "general.merchants", "id": self.merchant_id,
+                             "companyname": self.merchant_name},
+                "device_source": {"object": "smart.devices", "id": self.device_id},
+                "transactions": [],
+                "created": datetime.now().astimezone().isoformat(timespec="seconds"),
+                "status": "created", "transactionRef": None,
+                "merchantRef": body.get("merchantRef"), "intent": "sale",
+                "basket": {"products": products, "texts": [], "type": "default"},
+                "receipt": [],
+                "basket_info": {"sum": body["basket_info"]["sum"], "gratuity": None,
+                                "currency": body["basket_info"]["currency"]},
+                "idents": [{"object": "smart.idents", "id": "smi_1", "prefix": number[:4],
+                            "name": "secucard Kundenkarte", "type": "card", "value": number,
+                            "valid": True, "merchantcard": self._merchantcard(card),
+                            "customer": None}],
+                "payment_method": None, "trans_id": None,
+                "is_demo": bool(body.get("is_demo", False)),
+                "application_context": {"locks": {"customer": False}, "return_urls": None,
+                                        "iframe_opts": None},
+                "checkout_links": None, "payment_links": None,
+            }
+            self.transactions[stx_id] = stx
+            self._stx_cards[stx_id] = number
+            return 200, copy.deepcopy(stx)
+
+    def get(self, stx_id: str) -> Answer:
+        with self.lock:
+            stx = self.transactions.get(stx_id)
+            if stx is None:
+                return _not_found(stx_id)
+            return 200, copy.deepcopy(stx)
+
+    def search(self, query: dict[str, str]) -> Answer:
+        q = query.get("q", "")
+        try:
+            count = int(query.get("count", "20"))
+        except ValueError:
+            return format_error("count must be a number")
+        with self.lock:
+            found = list(self.transactions.values())
+            if q:
+                if not q.startswith("merchantRef:"):
+                    return format_error("Unsupported query; expected q=merchantRef:<ref>")
+                ref = q.split(":", 1)[1]
+                found = [s for s in found if s.get("merchantRef") == ref]
+            found.reverse()  # newest first
+            return 200, {"count": len(found), "data": copy.deepcopy(found[:max(count, 0)])}
+
+    def begin_start(self, stx_id: str, start_type: str) -> Answer | None:
+        """Check a start and, for cashless, mark it `processing`; None when it may go on."""
+        if start_type not in ("cash", "cashless"):
+            return api_error(400, "ProductMethodNotAllowedException",
+                             f"Start type {start_type!r} is not available for this device")
+        with self.lock:
+            stx = self.transactions.get(stx_id)
+            if stx is None:
+                return _not_found(stx_id)
+            if stx["status"] != "created":
+                return api_error(400, "ProductNotAllowedException",
+                                 f"Transaction in status {stx['status']} cannot be started")
+            card = self.cards[self._stx_cards[stx_id]]
+            if card.locked:
+                stx["status"] = "failed"
+                return api_error(400, "ProductBlacklistedException", "Card is locked", 1016)
+            stx["payment_method"] = start_type
+            if start_type == "cashless":
+                stx["status"] = "processing"
+            return None
+
+    def finish_start(self, stx_id: str, outcome: str) -> Answer:
+        """Complete a started transaction: `ok` credits the card, anything else fails it."""
+        with self.lock:
+            stx = self.transactions[stx_id]
+            if outcome != "ok":
+                stx["status"] = "failed"
+                return 200, copy.deepcopy(stx)
+            number = self._stx_cards[stx_id]
+            card = self.cards[number]
+            amount = stx["basket_info"]["sum"]
+            old_balance = card.balance
+            card.balance += amount
+            self.ledger.append(Credit(stx_id, number, amount, stx.get("merchantRef") or ""))
+            ta_sale, ta_charge = self._trans_id + 1, self._trans_id + 3
+            self._trans_id += 4
+            stx.update({
+                "status": "ok", "trans_id": str(ta_sale),
+                "transactions": [{"object": "loyalty.transactions", "id": new_id("LTX")}],
+                "receipt": topup_receipt(number, amount, old_balance, card.balance,
+                                         str(ta_sale), str(ta_charge)),
+            })
+            stx["idents"][0]["merchantcard"] = self._merchantcard(card)
+            return 200, copy.deepcopy(stx)
+
+    def cancel(self, stx_id: str) -> Answer:
+        with self.lock:
+            stx = self.transactions.get(stx_id)
+            if stx is None:
+                return _not_found(stx_id)
+            if stx["status"] != "ok":
+                return api_error(400, "ProductNotAllowedException",
+                                 f"Transaction in status {stx['status']} cannot be cancelled",
+                                 1007)
+            number = self._stx_cards[stx_id]
+            card = self.cards[number]
+            amount = stx["basket_info"]["sum"]
+            if card.balance < amount:
+                return api_error(400, "ProductNotEnoughBalanceException",
+                                 "Could not cancel loyalty transaction", 1007)
+            card.balance -= amount
+            self.ledger.append(Credit(stx_id, number, -amount, stx.get("merchantRef") or ""))
+            stx["status"] = "cancelled"
+            stx["idents"][0]["merchantcard"] = self._merchantcard(card)
+            return 200, copy.deepcopy(stx)
+
+    def abort(self, stx_id: str) -> Answer:
+        with self.lock:
+            stx = self.transactions.get(stx_id)
+            if stx is None:
+                return _not_found(stx_id)
+            if stx["status"] != "created":
+                return api_error(400, "ProductNotAllowedException",
+                                 f"Transaction in status {stx['status']} cannot be aborted")
+            stx["status"] = "aborted"
+            return 200, copy.deepcopy(stx)
+
+
+def _not_found(stx_id: str) -> Answer:
+    return api_error(404, "ProductNotFoundException", f"Transaction {stx_id} not found")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_create(body: Any, currency: str) -> str:
+    """What is wrong with a create body for a card top-up, or "" when it is acceptable."""
+    if not isinstance(body, dict):
+        return "Request body must be a JSON object"
+    if body.get("intent") != "sale":
+        return "intent must be 'sale'"
+    idents = body.get("idents")
+    if not isinstance(idents, list) or not any(
+            isinstance(i, dict) and i.get("type") == "card" and isinstance(i.get("value"), str)
+            for i in idents):
+        return "idents must contain a card"
+    basket = body.get("basket")
+    products = basket.get("products") if isinstance(basket, dict) else None
+    if not isinstance(products, list) or not products:
+        return "basket.products must not be empty"
+    total = 0
+    for product in products:
+        if not isinstance(product, dict):
+            return "basket.products entries must be objects"
+        price, quantity = product.get("priceOne"), product.get("quantity")
+        if not _is_int(price) or not _is_int(quantity) or quantity < 1:
+            return "priceOne and quantity must be whole numbers (cents), quantity >= 1"
+        if product.get("ean") not in TOPUP_EANS:
+            return f"Article {product.get('ean')!r} cannot charge a card"
+        if price <= 0:
+            return "The amount must be greater than 0"
+        total += price * quantity
+    info = body.get("basket_info")
+    if not isinstance(info, dict) or not _is_int(info.get("sum")):
+        return "basket_info.sum is required (cents)"
+    if info["sum"] != total:
+        return f"basket_info.sum {info['sum']} does not match the basket total {total}"
+    if info.get("currency") != currency:
+        return f"currency must be {currency}"
+    ref = body.get("merchantRef")
+    if ref is not None and not isinstance(ref, str):
+        return "merchantRef must be a text"
+    return ""
+
+
+def topup_receipt(number: str, amount: int, old_balance: int, new_balance: int,
+                  ta_sale: str, ta_charge: str) -> list[dict[str, Any]]:
+    """The receipt lines of a card top-up, shaped like secupay's (German, two blocks)."""
+
+    def pair(name: str, value: str) -> dict[str, Any]:
+        return {"type": "name-value", "value": {"name": name, "value": value, "decoration": []}}
+
+    def text(value: str, *decoration: str) -> dict[str, Any]:
+        return {"type": "textline", "value": {"text": value, "decoration": list(decoration)}}
+
+    space = {"type": "space"}
+    return [
+        {"type": "separator", "value": {"caption": "Kundenkarte"}},
+        pair("Kartennummer: ", number), pair("TA Code: ", ta_sale), space,
+        text("Umsatz erfasst:"), text(euro_text(amount), "important"), space,
+        text("Aktuelles Guthaben"), text(euro_text(old_balance), "important"),
+        {"type": "separator", "value": {"caption": "Kundenkarte Aufladung"}},
+        pair("Kartennummer:", number), pair("TA Code:", ta_charge), space,
+        text("Folgender Betrag"), text("wurde aufgeladen:"), text(euro_text(amount), "important"),
+        space, text("Aktuelles Guthaben:"), text(euro_text(new_balance), "important"),
+    ]

@@ -1,0 +1,113 @@
+"""Typed secuconnect failures: refused (ApiError), certainly not sent, outcome unknown, auth refused."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+
+class SecuconnectError(Exception):
+    """Base of every failure of a secuconnect call."""
+
+
+class ApiError(SecuconnectError):
+    """The API answered with a definite refusal: a 4xx carrying the API's error JSON.
+
+    A refused call did not execute, so money did not move. `support_id` is what secupay's
+    support asks for; `error_user` is German text meant for end users.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        *,
+        code: int | None = None,
+        error_details: str = "",
+        error_user: str = "",
+        support_id: str = "",
+    ) -> None:
+        self.status = status
+        self.error = error
+        self.code = code
+        self.error_details = error_details
+        self.error_user = error_user
+        self.support_id = support_id
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        text = f"HTTP {self.status} {self.error or 'error'}"
+        if self.code is not None:
+            text += f" (code {self.code})"
+        if self.error_details:
+            text += f": {self.error_details}"
+        if self.support_id:
+            text += f" [supportId {self.support_id}]"
+        return text
+
+    @classmethod
+    def from_payload(cls, status: int, payload: Any) -> "ApiError | None":
+        """The API's error JSON as an ApiError, or None when `payload` is not that shape.
+
+        Shape: {"status":"error","error":"...Exception","error_details","error_user","code",
+        "supportId"}. Only `error` is required; the rest is read leniently.
+        """
+        if not isinstance(payload, Mapping):
+            return None
+        error = payload.get("error")
+        if not isinstance(error, str) or not error:
+            return None
+        if payload.get("status") not in (None, "error"):
+            return None
+        return cls(
+            status,
+            error,
+            code=_code(payload.get("code")),
+            error_details=_text(payload.get("error_details")),
+            error_user=_text(payload.get("error_user")),
+            support_id=_text(payload.get("supportId", payload.get("support_id"))),
+        )
+
+
+class NotSentError(SecuconnectError):
+    """The request certainly did not reach the API (connect refused, DNS, connect timeout,
+    or the access token needed to send it could not be obtained): nothing happened."""
+
+
+class OutcomeUnknownError(SecuconnectError):
+    """The request may have been executed: read timeout, connection lost after sending, 5xx,
+    or an answer that is not the API's JSON. Resolve by reading the server's state, never
+    by assuming failure."""
+
+    def __init__(self, message: str, *, api_error: ApiError | None = None) -> None:
+        self.api_error = api_error
+        if api_error is not None:
+            message = f"{message}: {api_error}"
+        super().__init__(message)
+
+    @property
+    def support_id(self) -> str:
+        return self.api_error.support_id if self.api_error else ""
+
+
+class AuthError(SecuconnectError):
+    """Authentication refused: bad client credentials, refresh token revoked, device code
+    expired or denied, or the kiosk not registered yet. No API call was sent."""
+
+    def __init__(self, error: str, description: str = "") -> None:
+        self.error = error
+        self.description = description
+        super().__init__(f"{error}: {description}" if description else error)
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _code(value: Any) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
