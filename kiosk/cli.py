@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.commands.topup",
     "kiosk.commands.journal",
     "kiosk.commands.doctor",
+    "kiosk.commands.sandbox",
 )
 
 
