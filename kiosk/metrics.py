@@ -1,0 +1,276 @@
+"""Prometheus metrics for watching a fleet, served with /healthz on 127.0.0.1 by a small HTTP server."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import metadata
+from typing import Callable, Iterable, Mapping
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Info,
+    PlatformCollector,
+    ProcessCollector,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from kiosk.config import MetricsConfig
+from kiosk.journal import UNFINISHED, State
+
+log = logging.getLogger(__name__)
+
+# Outcomes are the journal state a top-up ended in, lower-cased ("done", "receipt_owed",
+# "not_executed", "claim", "unknown"), plus "rejected" for a card or amount refused before any
+# money moved. They are pre-created so that rate() and increase() see a 0 before the first one.
+KNOWN_OUTCOMES: tuple[str, ...] = (
+    "done", "receipt_owed", "not_executed", "claim", "unknown", "rejected"
+)
+# The card was credited: these move "last successful top-up".
+CREDITED_OUTCOMES = frozenset({"done", "receipt_owed", "confirmed"})
+DEVICES: tuple[str, ...] = ("printer", "reader", "api")
+_LABEL_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+def _label(value: str | State, what: str) -> str:
+    text = value.value.lower() if isinstance(value, State) else value
+    # Label values become time series: free text (an error message) would grow without bound.
+    if not _LABEL_RE.fullmatch(text):
+        raise ValueError(f"metrics {what} must be a short snake_case word, got {text!r}")
+    return text
+
+
+class KioskMetrics:
+    """The kiosk's metrics in a registry of their own; every method is safe from any thread."""
+
+    def __init__(
+        self,
+        registry: CollectorRegistry | None = None,
+        *,
+        kiosk_id: str = "",
+        stale_after: float = 30.0,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.registry = registry if registry is not None else CollectorRegistry()
+        self.stale_after = stale_after
+        self._clock = clock
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._last_heartbeat: float | None = None
+        self._device_states: dict[str, set[str]] = {}
+        r = self.registry
+        # Memory, CPU time, open files of this process: a leak shows before the kiosk dies.
+        ProcessCollector(registry=r)
+        PlatformCollector(registry=r)
+        self.info = Info("kiosk", "Which kiosk and software version this is", registry=r)
+        self.info.info({"kiosk_id": kiosk_id, "version": _version()})
+        self.topups = Counter(
+            "kiosk_topups", "Top-ups finished, by outcome", ["outcome"], registry=r
+        )
+        self.amount_cents = Counter(
+            "kiosk_topup_amount_cents",
+            "Sum of top-up amounts in cents of the configured currency, by outcome",
+            ["outcome"], registry=r,
+        )
+        for outcome in KNOWN_OUTCOMES:
+            self.topups.labels(outcome)
+            self.amount_cents.labels(outcome)
+        self.last_success = Gauge(
+            "kiosk_last_successful_topup_timestamp_seconds",
+            "Unix time of the last top-up that credited a card (0: none since start)",
+            registry=r,
+        )
+        self.device_status = Gauge(
+            "kiosk_device_status",
+            "1 for each device's current status (printer, reader, api), 0 for its earlier ones",
+            ["device", "status"], registry=r,
+        )
+        self.heartbeat_time = Gauge(
+            "kiosk_main_loop_heartbeat_timestamp_seconds",
+            "Unix time the UI main loop last went round",
+            registry=r,
+        )
+        self._journal = _JournalCollector()
+        r.register(self._journal)
+
+    # --- what the rest of the kiosk calls ----------------------------------------------------
+
+    def topup_finished(self, outcome: str | State, amount_cents: int) -> None:
+        """Count a finished top-up and its amount under its outcome (see KNOWN_OUTCOMES)."""
+        label = _label(outcome, "outcome")
+        if amount_cents < 0:
+            raise ValueError(f"top-up amount must not be negative, got {amount_cents}")
+        self.topups.labels(label).inc()
+        self.amount_cents.labels(label).inc(amount_cents)
+        if label in CREDITED_OUTCOMES:
+            self.last_success.set(self._clock())
+
+    def set_device_status(self, device: str, status: str) -> None:
+        """E.g. ("printer", "paper_out"), ("reader", "ok"), ("api", "unreachable")."""
+        device, status = _label(device, "device"), _label(status, "status")
+        with self._lock:
+            seen = self._device_states.setdefault(device, set())
+            seen.add(status)
+            for other in seen:
+                self.device_status.labels(device, other).set(1 if other == status else 0)
+
+    def set_unresolved(self, rows: int) -> None:
+        """Journal rows whose outcome is still open; see also watch_journal()."""
+        self._journal.pushed = rows
+
+    def watch_journal(self, counts: Callable[[], Mapping[State, int]]) -> None:
+        """Read rows per state at every scrape, e.g. `metrics.watch_journal(journal.counts)`."""
+        self._journal.counts = counts
+
+    def heartbeat(self) -> None:
+        """Called from the UI main loop on every pass (next to WatchdogPinger.tick)."""
+        now = self._monotonic()
+        with self._lock:
+            self._last_heartbeat = now
+        self.heartbeat_time.set(self._clock())
+
+    # --- health ------------------------------------------------------------------------------
+
+    def health(self) -> tuple[bool, dict[str, object]]:
+        """(healthy, details): healthy while the main loop went round within stale_after s."""
+        with self._lock:
+            last = self._last_heartbeat
+        if last is None:
+            return False, {"status": "starting", "detail": "main loop has not run yet"}
+        age = self._monotonic() - last
+        details: dict[str, object] = {"heartbeat_age_s": round(age, 3)}
+        if age > self.stale_after:
+            details.update(status="stale", detail=f"main loop silent for more than {self.stale_after:g} s")
+            return False, details
+        details["status"] = "ok"
+        return True, details
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class _JournalCollector(Collector):
+    """Journal rows per state and the unresolved count, read fresh at every scrape."""
+
+    def __init__(self) -> None:
+        self.counts: Callable[[], Mapping[State, int]] | None = None
+        self.pushed = 0
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        unresolved = GaugeMetricFamily(
+            "kiosk_journal_unresolved_rows",
+            "Journal rows not yet settled (money open, or credited without a receipt decision)",
+        )
+        if self.counts is None:
+            unresolved.add_metric([], self.pushed)
+            yield unresolved
+            return
+        try:
+            counts = self.counts()
+        except Exception as exc:  # noqa: BLE001 - a scrape must not fail because of the journal
+            log.error("metrics: cannot read the journal: %s", exc)
+            unresolved.add_metric([], float("nan"))
+            yield unresolved
+            return
+        rows = GaugeMetricFamily("kiosk_journal_rows", "Journal rows per state", labels=["state"])
+        for state, n in sorted(counts.items(), key=lambda item: item[0].value):
+            rows.add_metric([state.value.lower()], n)
+        unresolved.add_metric([], sum(n for state, n in counts.items() if state in UNFINISHED))
+        yield rows
+        yield unresolved
+
+
+def _version() -> str:
+    try:
+        return metadata.version("topup-kiosk")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+# --- the HTTP server ---------------------------------------------------------------------------
+
+
+class MetricsServer:
+    """A threaded http.server with /metrics and /healthz; stop() closes the port."""
+
+    def __init__(self, metrics: KioskMetrics, port: int, host: str = "127.0.0.1") -> None:
+        handler = type("Handler", (_Handler,), {"metrics": metrics})
+        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server.daemon_threads = True
+        self.host, self.port = self._server.server_address[:2]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="metrics-http", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    metrics: KioskMetrics
+    server_version = "kiosk-metrics"
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        path = self.path.split("?", 1)[0]
+        if path == "/metrics":
+            self._send(200, CONTENT_TYPE_LATEST, self.metrics.exposition())
+        elif path == "/healthz":
+            healthy, details = self.metrics.health()
+            body = json.dumps(details, sort_keys=True).encode() + b"\n"
+            self._send(200 if healthy else 503, "application/json", body)
+        else:
+            self._send(404, "text/plain; charset=utf-8", b"not found: try /metrics or /healthz\n")
+
+    def _send(self, code: int, content_type: str, body: bytes) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        # Every scrape would otherwise print a line to stderr, i.e. into the journal.
+        log.debug("metrics http: " + format, *args)
+
+
+def start_metrics_server(metrics: KioskMetrics, port: int, host: str = "127.0.0.1") -> MetricsServer:
+    """Serve on host:port (0 picks a free port); raises OSError naming the port if it is taken."""
+    try:
+        return MetricsServer(metrics, port, host)
+    except OSError as exc:
+        raise OSError(exc.errno, f"metrics server cannot listen on {host}:{port}: {exc.strerror}") from exc
+
+
+def start_from_config(metrics: KioskMetrics, config: MetricsConfig) -> MetricsServer | None:
+    """What `kiosk run` calls: None when disabled, or (logged) when the port is taken.
+
+    A kiosk without metrics still serves customers, so a busy port is an error in the log,
+    not a reason to stop.
+    """
+    if not config.enabled:
+        return None
+    try:
+        server = start_metrics_server(metrics, config.port)
+    except OSError as exc:
+        log.error("%s; [metrics] port in the config file chooses another", exc.strerror or exc)
+        return None
+    log.info("metrics on %s/metrics and %s/healthz", server.url, server.url)
+    return server
