@@ -1,0 +1,186 @@
+"""Receipt documents: kiosk header + the API's receipt lines + footer, and the problem slips."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Iterable, Sequence
+
+from hardware.printer import layout
+from hardware.printer.escpos import (
+    Align,
+    Blank,
+    Block,
+    Cut,
+    Document,
+    NameValue,
+    QrCode,
+    Rule,
+    Text,
+)
+from kiosk.cards import mask_card, mask_card_numbers_in_text, mask_last4
+from kiosk.config import KioskConfig
+from kiosk.money import format_amount
+from kiosk.secuconnect.models import ReceiptLine
+
+log = logging.getLogger(__name__)
+
+COPY_MARK = "KOPIE / COPY"
+DEFAULT_SUPPORT = "Bitte wenden Sie sich an das Personal. / Please ask the staff."
+
+# The API's decorations (the old SDK spellings with an underscore are the same thing).
+_ALIGNS = {
+    "align-left": Align.LEFT, "align_left": Align.LEFT,
+    "align-center": Align.CENTER, "align_center": Align.CENTER,
+    "align-right": Align.RIGHT, "align_right": Align.RIGHT,
+}
+_IMPORTANT = "important"
+_KNOWN_DECORATIONS = frozenset(_ALIGNS) | {_IMPORTANT}
+
+
+def topup_receipt(
+    kiosk: KioskConfig,
+    *,
+    when: datetime,
+    lines: Sequence[ReceiptLine],
+    stx_id: str,
+    reference: str,
+    copy: bool = False,
+) -> Document:
+    """The customer's receipt for a confirmed top-up; `copy` marks a reprint."""
+    blocks: list[Block] = _header(kiosk, when)
+    if copy:
+        blocks += _copy_mark()
+    blocks += api_lines(lines)
+    blocks += [Rule(), NameValue("STX:", stx_id)]
+    blocks += _reference(reference)
+    blocks += _support(kiosk, required=False)
+    blocks += [Blank(), Text("Vielen Dank!", bold=True, align=Align.CENTER)]
+    if copy:
+        blocks += _copy_mark()
+    blocks.append(Cut())
+    return Document(tuple(blocks))
+
+
+def not_charged_slip(
+    kiosk: KioskConfig,
+    *,
+    when: datetime,
+    reference: str,
+    amount: int,
+    currency: str,
+    card_number: str,
+    reason: str,
+) -> Document:
+    """The top-up did not happen and the customer's money was not taken (or was given back)."""
+    blocks: list[Block] = _header(kiosk, when)
+    blocks += [
+        Text("NICHT BELASTET", bold=True, width=2, height=2, align=Align.CENTER),
+        Text("NOT CHARGED", bold=True, align=Align.CENTER),
+        Blank(),
+        Text("Die Aufladung wurde nicht ausgeführt. Ihnen wurde nichts berechnet."),
+        Text("The top-up was not carried out. You have not been charged."),
+        Blank(),
+        NameValue("Betrag / Amount:", format_amount(amount, currency)),
+    ]
+    if card_number:
+        blocks.append(NameValue("Karte / Card:", mask_card(card_number)))
+    blocks.append(NameValue("Grund / Reason:", mask_card_numbers_in_text(reason)))
+    blocks.append(Rule())
+    blocks += _reference(reference)
+    blocks += _support(kiosk, required=False)
+    blocks.append(Cut())
+    return Document(tuple(blocks))
+
+
+def claim_slip(
+    kiosk: KioskConfig,
+    *,
+    when: datetime,
+    reference: str,
+    amount: int,
+    currency: str,
+    card_number: str,
+    reason_code: str,
+) -> Document:
+    """A top-up that could not be settled on the spot: what support needs to settle it."""
+    blocks: list[Block] = _header(kiosk, when)
+    blocks += [
+        Text("KLÄRUNGSBELEG", bold=True, width=2, height=2, align=Align.CENTER),
+        Text("CLAIM SLIP", bold=True, align=Align.CENTER),
+        Blank(),
+        Text("Die Aufladung konnte nicht sofort abgeschlossen werden. Bitte bewahren Sie "
+             "diesen Beleg auf und wenden Sie sich an den Support."),
+        Text("The top-up could not be completed on the spot. Please keep this slip and "
+             "contact support."),
+        Blank(),
+        NameValue("Betrag / Amount:", format_amount(amount, currency), bold=True),
+        NameValue("Karte / Card:", mask_last4(card_number) if card_number else "-"),
+        NameValue("Code:", reason_code, bold=True),
+        Rule(),
+    ]
+    blocks += _reference(reference)
+    blocks += _support(kiosk, required=True)
+    blocks.append(Cut())
+    return Document(tuple(blocks))
+
+
+def render_text(document: Document, columns: int) -> str:
+    """Plain-text preview of a document as it prints (for the CLI and for logs)."""
+    return layout.render_text(document, columns)
+
+
+def api_lines(lines: Iterable[ReceiptLine]) -> list[Block]:
+    """The API's receipt[] as blocks; every text scrubbed of card numbers, unknown types skipped."""
+    blocks: list[Block] = []
+    for line in lines:
+        unknown = [d for d in line.decorations if d not in _KNOWN_DECORATIONS]
+        if unknown:
+            log.debug("receipt line: ignoring unknown decorations %s", unknown)
+        important = _IMPORTANT in line.decorations
+        align = next((_ALIGNS[d] for d in line.decorations if d in _ALIGNS), Align.LEFT)
+        if line.type == "separator":
+            blocks.append(Rule())
+            if line.caption:
+                blocks.append(Text(_scrub(line.caption), bold=True, align=Align.CENTER))
+        elif line.type == "name-value":
+            blocks.append(NameValue(_scrub(line.name), _scrub(line.value), bold=important))
+        elif line.type == "textline":
+            size = 2 if important else 1
+            blocks.append(Text(_scrub(line.text), bold=important, width=size, height=size,
+                               align=align))
+        elif line.type == "space":
+            blocks.append(Blank())
+        else:
+            log.info("receipt line of unknown type %r skipped", line.type)
+    return blocks
+
+
+def _scrub(text: str) -> str:
+    return mask_card_numbers_in_text(text)
+
+
+def _header(kiosk: KioskConfig, when: datetime) -> list[Block]:
+    blocks: list[Block] = [
+        Text(kiosk.merchant_name, bold=True, width=2, height=2, align=Align.CENTER),
+    ]
+    blocks += [Text(line, align=Align.CENTER) for line in kiosk.merchant_address]
+    blocks += [
+        Blank(),
+        NameValue("Kiosk:", kiosk.id),
+        NameValue("Datum:", when.strftime("%d.%m.%Y %H:%M:%S")),
+    ]
+    return blocks
+
+
+def _copy_mark() -> list[Block]:
+    return [Blank(), Text(COPY_MARK, bold=True, width=2, height=2, align=Align.CENTER), Blank()]
+
+
+def _reference(reference: str) -> list[Block]:
+    return [NameValue("Ref.:", reference), QrCode(reference)]
+
+
+def _support(kiosk: KioskConfig, *, required: bool) -> list[Block]:
+    text = kiosk.support_line or (DEFAULT_SUPPORT if required else "")
+    return [Text(text, align=Align.CENTER)] if text else []
