@@ -1,0 +1,72 @@
+"""Maps the [reader] config section onto a hardware card reader (evdev, serial or virtual scanner)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+from hardware.reader.base import ReaderThread
+from hardware.reader.events import OnEvent
+from hardware.reader.keycodes import key_code
+from kiosk.cards import CARD_LENGTH
+from kiosk.config import ConfigError, ReaderConfig
+
+if TYPE_CHECKING:
+    from hardware.sim.scanner import VirtualScanner
+
+Reader = ReaderThread  # start(), stop(), connected; events go to on_event from its thread
+
+
+def open_reader(
+    config: ReaderConfig,
+    card_prefixes: Sequence[str],
+    on_event: OnEvent,
+    *,
+    scanner: "VirtualScanner | None" = None,
+    source: str = "",
+) -> Reader | None:
+    """The configured reader, not yet started (call start()); None for type = "none".
+
+    For type = "simulator" the reader reads `scanner` (a new VirtualScanner if none is
+    given; pass your own to scan with it). `source` names the config file in errors.
+    """
+    where = f"{source}: " if source else ""
+    common = dict(
+        length=CARD_LENGTH,
+        prefixes=tuple(card_prefixes),
+        gap_timeout=config.gap_timeout_ms / 1000,
+        debounce=config.debounce_s,
+    )
+    if config.type == "none":
+        return None
+    if config.type == "serial":
+        if not config.serial_port:
+            raise ConfigError(f"{where}[reader] serial_port: required when type = \"serial\" "
+                              f"(e.g. \"/dev/ttyACM0\")")
+        from hardware.reader.serial_reader import SerialReader
+
+        return SerialReader(on_event, port=config.serial_port, baudrate=config.baudrate,
+                            **common)
+    suffix_keys: tuple[int, ...] = ()
+    if config.suffix_key:
+        try:
+            suffix_keys = (key_code(config.suffix_key),)
+        except ValueError as exc:
+            raise ConfigError(f"{where}[reader] suffix_key: {exc}") from None
+    from hardware.reader.evdev_reader import EvdevReader
+
+    if config.type == "simulator":
+        if scanner is None:
+            from hardware.sim.scanner import VirtualScanner
+
+            scanner = VirtualScanner()
+        return EvdevReader(on_event, path=scanner.path, suffix_keys=suffix_keys,
+                           open_device=scanner.open_device, list_devices=scanner.list_devices,
+                           **common)
+    if not config.device and not config.name_match:
+        raise ConfigError(
+            f"{where}[reader] device: required when type = \"evdev\": the scanner's stable "
+            f"path (/dev/input/by-id/...-event-kbd or /dev/input/kiosk-scanner), or set "
+            f"name_match to a part of its name"
+        )
+    return EvdevReader(on_event, path=config.device, name_match=config.name_match,
+                       suffix_keys=suffix_keys, **common)
