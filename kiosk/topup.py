@@ -126,8 +126,15 @@ CODE_REASONS: dict[int, Reason] = {
     1001: Reason.AMOUNT_REFUSED,  # invalid params: card and form are checked locally first
     1003: Reason.TECHNICAL_ERROR,  # transaction creation failed
     1007: Reason.REVERSAL_FAILED,  # could not cancel loyalty transaction
-    1016: Reason.CARD_FOREIGN,  # card validation failed
     2003: Reason.SERVICE_UNAVAILABLE,  # valid auth token required
+}
+# 1016 "card validation failed": which card problem, by the error's name; any other name
+# (e.g. ProductNotAllowedException) means the card is not valid at this merchant.
+CARD_VALIDATION_FAILED = 1016
+CARD_ERROR_REASONS: dict[str, Reason] = {
+    "ProductNotFoundException": Reason.CARD_UNKNOWN,
+    "ProductBlacklistedException": Reason.CARD_LOCKED,
+    "ProductPasscodeIncorrectException": Reason.CARD_PASSCODE,
 }
 
 # How many times a lost create must be searched without a hit, and a lost start read as still
@@ -143,6 +150,9 @@ def reason_for_api_error(error: ApiError, call: str = "create") -> Reason:
 
     `call` matters for "not found": on create it is the card; on start, the transaction.
     """
+    if error.code == CARD_VALIDATION_FAILED:
+        # 1016 is the code of every card refusal; the name tells which one.
+        return CARD_ERROR_REASONS.get(error.error, Reason.CARD_FOREIGN)
     if error.code in CODE_REASONS:
         return CODE_REASONS[error.code]
     reason = ERROR_REASONS.get(error.error, Reason.TECHNICAL_ERROR)
@@ -222,7 +232,10 @@ class TopupResult:
         return cls(
             outcome=outcome, reference=row.reference, amount=row.amount, currency=row.currency,
             card_masked=row.card_masked,
-            reason=Reason(row.reason) if row.reason in Reason._value2member_map_ else None,
+            # A credited row may carry the reason of a claim slip handed out before it was
+            # settled; the journal keeps it, the result of a credit has no reason.
+            reason=(Reason(row.reason) if row.reason in Reason._value2member_map_
+                    and outcome is not Outcome.CONFIRMED else None),
             state=row.state, stx_id=row.stx_id, trans_id=row.trans_id, receipt=row.receipt,
             new_balance=row.new_balance, support_id=row.support_id, error=row.last_error,
         )
@@ -467,6 +480,10 @@ class TopupService:
                 result = self._recover_row(row, clock)
             except _Stopped:
                 break
+            if result.credited and result.state is State.CONFIRMED and result.reference:
+                # Nobody is waiting at the kiosk for this receipt any more: keep it for reprint.
+                owed = self.journal.advance(result.reference, State.RECEIPT_OWED)
+                result = TopupResult.from_row(owed, Outcome.CONFIRMED)
             log.info("recovered top-up %s: %s (%s)", row.reference, result.outcome.value,
                      result.reason.value if result.reason else result.state)
             results.append(result)
@@ -475,8 +492,7 @@ class TopupService:
     def _recover_row(self, row: TopupRow, clock: _Clock) -> TopupResult:
         ref = row.reference
         if row.state is State.CONFIRMED:
-            owed = self.journal.advance(ref, State.RECEIPT_OWED)
-            return TopupResult.from_row(owed, Outcome.CONFIRMED)
+            return TopupResult.from_row(row, Outcome.CONFIRMED)
         if row.state is State.CREATED:
             # Crashed between create and start: start was never sent. Abandon it.
             assert row.stx_id
