@@ -10,6 +10,16 @@ from typing import Callable
 
 import serial
 
+try:
+    import termios
+
+    # pyserial lets termios.error (not an OSError) through from tcflush on a vanished tty.
+    _PORT_ERRORS: tuple[type[BaseException], ...] = (
+        serial.SerialException, OSError, termios.error,
+    )
+except ImportError:  # not on POSIX
+    _PORT_ERRORS = (serial.SerialException, OSError)
+
 from hardware.printer.status import (
     REASONS,
     Condition,
@@ -162,7 +172,7 @@ class SerialPrinter:
                     "flow control held)",
                     port=self.port, bytes_written=written,
                 ) from None
-            except (serial.SerialException, OSError) as exc:
+            except _PORT_ERRORS as exc:
                 self._drop(exc)
                 self._record(PrinterStatus.unknown())
                 raise PrintError(
@@ -194,7 +204,7 @@ class SerialPrinter:
             if self._serial is not None:
                 try:
                     self._serial.close()
-                except (serial.SerialException, OSError):
+                except _PORT_ERRORS:
                     pass
                 self._serial = None
 
@@ -219,7 +229,7 @@ class SerialPrinter:
                 rtscts=self.rtscts,
                 exclusive=True,
             )
-        except (serial.SerialException, OSError, ValueError) as exc:
+        except (*_PORT_ERRORS, ValueError) as exc:
             log.debug("printer %s: cannot open: %s", self.port, exc)
             return False
         self._late_reply_possible = False
@@ -243,7 +253,7 @@ class SerialPrinter:
                 replies.append(reply)
         except serial.SerialTimeoutException:
             return PrinterStatus.unknown()  # the query itself could not be sent in time
-        except (serial.SerialException, OSError) as exc:
+        except _PORT_ERRORS as exc:
             self._drop(exc)
             return PrinterStatus.unknown()
         return PrinterStatus.from_replies(*replies)

@@ -65,14 +65,15 @@ class Faults:
     status_delay: float = 0.0  # seconds before each status reply leaves
     slow_baud: int | None = None  # drain received bytes no faster than this line rate
     hold_line: bool = False  # stop taking bytes at all (DSR held low, buffer full)
-    paper_out_after_bytes: int | None = None  # of the next receipt's data
-    paper_out_after_lines: int | None = None  # of the next receipt's printed lines
+    paper_out_after_bytes: int | None = None  # counted from when the fault is set
+    paper_out_after_lines: int | None = None  # printed lines, counted from when it is set
+    hold_line_after_bytes: int | None = None  # take this many more bytes, then hold the line
+    extra_reply: int | None = None  # a second byte sent after each status reply
 
 
 @dataclass
 class _State:
     lines: list = field(default_factory=list)  # elements of the receipt being printed
-    data_bytes: int = 0  # bytes of the current receipt so far
     stopped: bool = False  # paper ran out during this receipt
 
 
@@ -105,6 +106,9 @@ class PrinterEmulator:
         self.receipts: list[Receipt] = []
         self.partial: Receipt | None = None  # what was on paper when it ran out
         self.bytes_received = 0
+        self.lines_printed = 0
+        self._triggers: dict[str, int] = {}  # fault -> absolute byte/line count it fires at
+        self._held = b""  # bytes read but not yet processed while the line is held
         self.status_queries = 0
         self.unknown_commands: list[bytes] = []
         self._cond = threading.Condition()
@@ -190,9 +194,24 @@ class PrinterEmulator:
                 if not hasattr(self.faults, key):
                     raise AttributeError(f"no such printer fault: {key}")
                 setattr(self.faults, key, value)
+                if key in ("paper_out_after_bytes", "hold_line_after_bytes"):
+                    self._triggers.pop(key, None)
+                    if value is not None:
+                        self._triggers[key] = self.bytes_received + int(value)  # type: ignore
+                elif key == "paper_out_after_lines":
+                    self._triggers.pop(key, None)
+                    if value is not None:
+                        self._triggers[key] = self.lines_printed + int(value)  # type: ignore
             if self.faults.paper != "out" and self._state.stopped:
                 self._finish_receipt(complete=False)  # paper reloaded: the stub is torn off
+            if not self.faults.hold_line and self._held and self._running:
+                held, self._held = self._held, b""
+                self._receive(held)
             os.write(self._wake_w, b"x")
+
+    def inject_line_noise(self, data: bytes) -> None:
+        """Bytes the host receives unasked (a late reply, noise on the line)."""
+        self._send(data)
 
     # --- waiting (tests synchronise on these, never on sleeps) ---------------------------
 
@@ -269,25 +288,37 @@ class PrinterEmulator:
             self.bytes_received += len(data)
             self._send(bytes([GARBAGE_STATUS]))
             return
+        if self.faults.hold_line:
+            self._held += data  # read before the line was held; processed when released
+            return
         for event in self._feed_counted(data):
             self._handle(event)
 
-    def _feed_counted(self, data: bytes):  # type: ignore[no-untyped-def]
-        """Decode, running out of paper exactly after the configured number of bytes."""
-        limit = self.faults.paper_out_after_bytes
-        if limit is not None and not self._state.stopped:
-            room = max(limit - self._state.data_bytes, 0)
-            if room < len(data):
-                events = self._decoder.feed(data[:room])
-                self.bytes_received += room
-                self._state.data_bytes += room
+    def _feed_counted(self, data: bytes) -> list:
+        """Decode, with byte-count faults firing exactly at their byte."""
+        events: list = []
+        while data:
+            cut_at, fired = len(data), None
+            for name in ("paper_out_after_bytes", "hold_line_after_bytes"):
+                if name in self._triggers:
+                    room = max(self._triggers[name] - self.bytes_received, 0)
+                    if room < cut_at:
+                        cut_at, fired = room, name
+            head, data = data[:cut_at], data[cut_at:]
+            self.bytes_received += len(head)
+            events += self._decoder.feed(head)
+            if fired is None:
+                continue
+            self._triggers.pop(fired)
+            setattr(self.faults, fired, None)
+            if fired == "paper_out_after_bytes":
                 events.append("paper-out")
-                data = data[room:]
-                self.bytes_received += len(data)
-                return events + self._decoder.feed(data)
-        self.bytes_received += len(data)
-        self._state.data_bytes += len(data)
-        return self._decoder.feed(data)
+            else:
+                # The printer stops taking data, as one holding DSR low or with a full buffer.
+                self.faults.hold_line = True
+                self._held += data
+                data = b""
+        return events
 
     def _handle(self, event: object) -> None:
         state = self._state
@@ -308,17 +339,19 @@ class PrinterEmulator:
             return  # nothing reaches paper: a real printer holds it, the emulator drops it
         if isinstance(event, (Line, Feed, Qr)):
             state.lines.append(event)
-            limit = self.faults.paper_out_after_lines
-            printed = sum(1 for e in state.lines if isinstance(e, Line))
-            if limit is not None and printed >= limit:
-                self._paper_runs_out()
+            if isinstance(event, Line):
+                self.lines_printed += 1
+                at = self._triggers.get("paper_out_after_lines")
+                if at is not None and self.lines_printed >= at:
+                    self._paper_runs_out()
         elif isinstance(event, CutEvent):
             self._finish_receipt(complete=True)
 
     def _paper_runs_out(self) -> None:
         self.faults.paper = "out"
-        self.faults.paper_out_after_bytes = None
-        self.faults.paper_out_after_lines = None
+        for name in ("paper_out_after_bytes", "paper_out_after_lines"):
+            self._triggers.pop(name, None)
+            setattr(self.faults, name, None)
         self._state.stopped = True
         self.partial = self._make_receipt(self._state.lines, complete=False, number=0)
         self._cond.notify_all()
@@ -328,6 +361,8 @@ class PrinterEmulator:
         if f.no_answer:
             return
         reply = bytes([GARBAGE_STATUS if f.garbage_status else self.status_byte(n)])
+        if f.extra_reply is not None:
+            reply += bytes([f.extra_reply])
         if f.status_delay > 0:
             timer = threading.Timer(f.status_delay, self._send, (reply,))
             timer.daemon = True
