@@ -217,9 +217,25 @@ class SandboxServer:
         self.state.terminal_release.set()
 
     @property
+    def token_grants(self) -> list[str]:
+        """grant_type of every token request with valid client credentials, in order."""
+        with self.state.lock:
+            return list(self.state.grants)
+
+    @property
     def requests(self) -> list[RequestRecord]:
         with self._cond:
             return list(self._requests)
+
+    def close_connections(self) -> None:
+        """Close every idle keep-alive connection from the server side (a stale connection
+        for the client's next call)."""
+        with self._cond:
+            for conn in list(self._connections):
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
     def wait_for_requests(self, count: int, timeout: float = 5.0) -> bool:
         """Wait until `count` requests have been answered (or dropped) in all."""
@@ -422,6 +438,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(status, payload)
         if fault.kind == "not_json":
             return self._send(fault.status, _PROXY_PAGE, "text/html")
+        if fault.kind == "other_json":
+            return self._json(fault.status, {"message": "OK"})
         return self._send(fault.status, b"", "application/json")  # empty
 
     def _no_answer(self, *, reset: bool) -> int:

@@ -21,10 +21,12 @@ class Fault:
       server_error   answer `status` (5xx) with the API's error JSON (ProductInternalException)
       not_json       answer `status` with a proxy's HTML page
       empty          answer `status` with an empty body
+      other_json     answer `status` with JSON that is not the API's ({"message": "OK"})
       token_expired  the bearer token of this call expires just before it is checked
       refuse         answer `status` with the API error `error` / `code` (nothing done)
     after_commit: for drop, reset, server_error, not_json and empty: the work is done first
     (the card credited), only the answer is lost. Otherwise nothing is done.
+    (other_json is a lost answer too: the client cannot read the outcome from it.)
     """
 
     kind: str
@@ -64,6 +66,10 @@ class Fault:
         return cls("empty", after_commit=after_commit, status=status)
 
     @classmethod
+    def other_json(cls, status: int = 200, *, after_commit: bool = True) -> "Fault":
+        return cls("other_json", after_commit=after_commit, status=status)
+
+    @classmethod
     def token_expired(cls) -> "Fault":
         return cls("token_expired")
 
@@ -74,7 +80,7 @@ class Fault:
 
     @property
     def loses_answer(self) -> bool:
-        return self.kind in ("drop", "reset", "server_error", "not_json", "empty")
+        return self.kind in ("drop", "reset", "server_error", "not_json", "empty", "other_json")
 
 
 @dataclass

@@ -107,6 +107,7 @@ class SandboxState:
         self._session_token: dict[str, str] = {}
         self.devices: dict[str, _DeviceGrant] = {}
         self.refresh_tokens: dict[str, str] = {}  # refresh token -> device uuid
+        self.grants: list[str] = []  # grant_type of every accepted token request, in order
         self._trans_id = 29218170
         # The card terminal for start/cashless
         self.terminal_wait = 0.0
@@ -123,6 +124,7 @@ class SandboxState:
                     or form.get("client_secret") != self.client_secret):
                 return oauth_error(400, "invalid_client", "Client credentials are invalid")
             grant = form.get("grant_type", "")
+            self.grants.append(grant)
             if grant == "client_credentials":
                 return 200, self._issue(None)
             if grant == "device":
