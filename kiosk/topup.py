@@ -485,7 +485,7 @@ class TopupService:
                 owed = self.journal.advance(result.reference, State.RECEIPT_OWED)
                 result = TopupResult.from_row(owed, Outcome.CONFIRMED)
             log.info("recovered top-up %s: %s (%s)", row.reference, result.outcome.value,
-                     result.reason.value if result.reason else result.state)
+                     result.reason.value if result.reason else result.state.value if result.state else "-")
             results.append(result)
         return results
 
