@@ -484,8 +484,9 @@ class TopupService:
                 # Nobody is waiting at the kiosk for this receipt any more: keep it for reprint.
                 owed = self.journal.advance(result.reference, State.RECEIPT_OWED)
                 result = TopupResult.from_row(owed, Outcome.CONFIRMED)
+            detail = result.reason or result.state
             log.info("recovered top-up %s: %s (%s)", row.reference, result.outcome.value,
-                     result.reason.value if result.reason else result.state.value if result.state else "-")
+                     detail.value if detail else "-")
             results.append(result)
         return results
 
