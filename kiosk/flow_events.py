@@ -1,0 +1,278 @@
+"""The customer session's vocabulary: backend results, events into the flow, commands out of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Literal, Union
+
+# --- results the backend hands back (the shell wraps them into events) ----------------------
+
+
+class CardProblemReason(str, Enum):
+    """Why a card cannot be topped up; values are stable catalog keys ("reject.<value>")."""
+
+    UNKNOWN = "unknown"            # the API does not know this card
+    LOCKED = "locked"              # the card is locked
+    NOT_VALID_HERE = "not_valid_here"  # the card belongs to another merchant
+    MALFORMED = "malformed"        # the scan is not a card number (form check failed)
+    UNREADABLE = "unreadable"      # the reader saw something but could not decode a number
+    UNREACHABLE = "unreachable"    # the API could not be asked: out of service, not the card
+    ADMIN_DISABLED = "admin_disabled"  # an admin card, but no admin PIN is configured
+
+
+@dataclass(frozen=True)
+class CardInfo:
+    """A card the kiosk may top up: its masked number and current balance."""
+
+    masked: str
+    balance_cents: int
+
+
+@dataclass(frozen=True)
+class CardProblem:
+    """A card the kiosk must refuse, and why (detail is for logs and the admin, not customers)."""
+
+    reason: CardProblemReason
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class PrinterState:
+    """The printer's readiness, asked before payment.
+
+    `ok` means a receipt can be printed now. `can_continue_without_receipt` is the backend's
+    view (e.g. False when the printer state is unknown and the merchant's config forbids it);
+    the flow also honours PrinterConfig.allow_without_receipt. `reason` is a catalog key
+    suffix ("printer.<reason>"): paper_out, paper_near_end, cover_open, offline, no_answer,
+    unknown, error.
+    """
+
+    ok: bool
+    can_continue_without_receipt: bool = True
+    reason: str = ""
+
+
+TopupKind = Literal["credited", "not_charged", "claim", "refused", "unreachable"]
+
+
+@dataclass(frozen=True)
+class TopupOutcome:
+    """How a top-up ended, in terms the customer can act on.
+
+    credited:    the card was topped up (new_balance_cents set when the API told it).
+    not_charged: money was taken and given back (e.g. a card payment reversed), or nothing
+                 was charged after an attempt; a "not charged" slip is printed.
+    claim:       the outcome could not be settled on the spot; a claim slip is printed.
+    refused:     the API refused the top-up before any money moved (reason says why).
+    unreachable: the API could not be reached before any money moved.
+    """
+
+    kind: TopupKind
+    reference: str = ""
+    new_balance_cents: int | None = None
+    receipt_available: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    """Whether a document came out of the printer; reason as in PrinterState."""
+
+    ok: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class JournalRow:
+    """One top-up as the admin screen lists it; the card number is already masked."""
+
+    when: str
+    reference: str
+    masked_card: str
+    amount_cents: int
+    state: str
+
+
+# --- events into the flow --------------------------------------------------------------------
+
+
+class Action(str, Enum):
+    """What a button (or its key) asks for; the UI's buttons carry one of these."""
+
+    CONTINUE = "continue"                # card recognised -> choose amount
+    AMOUNT = "amount"                    # a preset amount (value = cents)
+    OTHER_AMOUNT = "other_amount"        # open the keypad
+    DIGIT = "digit"                      # value = 0..9 (keypad amount or admin PIN)
+    ERASE = "erase"                      # remove the last digit
+    KEYPAD_OK = "keypad_ok"              # accept the typed amount / PIN
+    CONFIRM = "confirm"                  # pay now
+    BACK = "back"                        # one step back (Esc)
+    CANCEL = "cancel"                    # end the session
+    RETRY_PRINTER = "retry_printer"
+    WITHOUT_RECEIPT = "without_receipt"
+    FINISH = "finish"                    # leave a result screen
+    TOGGLE_LANGUAGE = "toggle_language"
+    ADMIN_PRINTER = "admin_printer"
+    ADMIN_TEST_PRINT = "admin_test_print"
+    ADMIN_REPRINT = "admin_reprint"
+    ADMIN_JOURNAL = "admin_journal"
+    ADMIN_RESTART = "admin_restart"
+    ADMIN_EXIT = "admin_exit"
+    PAGE = "page"                        # value = +1 / -1 (admin journal pages)
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button pressed by touch or keypad."""
+
+    action: Action
+    value: int | None = None
+
+
+@dataclass(frozen=True)
+class CardScanned:
+    """A reader delivered something; `number` is what it read (may be malformed)."""
+
+    number: str = field(repr=False)
+    unreadable: bool = False
+
+
+@dataclass(frozen=True)
+class CardChecked:
+    request: int
+    result: CardInfo | CardProblem
+
+
+@dataclass(frozen=True)
+class PrinterChecked:
+    request: int
+    state: PrinterState
+
+
+@dataclass(frozen=True)
+class TopupFinished:
+    request: int
+    outcome: TopupOutcome
+
+
+@dataclass(frozen=True)
+class Printed:
+    request: int
+    result: PrintResult
+
+
+@dataclass(frozen=True)
+class JournalLoaded:
+    request: int
+    rows: tuple[JournalRow, ...]
+
+
+@dataclass(frozen=True)
+class Tick:
+    """Time passes; the flow looks at its timers (the `now` argument of step)."""
+
+
+@dataclass(frozen=True)
+class ApiStatus:
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class ReaderStatus:
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Recovering:
+    """The journal is being recovered (True) or done (False): no customer before it is done."""
+
+    active: bool
+
+
+@dataclass(frozen=True)
+class RegistrationPending:
+    """The `device` grant waits: show the user code and URL (and a QR code of the URL)."""
+
+    user_code: str
+    verification_url: str
+
+
+@dataclass(frozen=True)
+class RegistrationDone:
+    pass
+
+
+Event = Union[Press, CardScanned, CardChecked, PrinterChecked, TopupFinished, Printed,
+              JournalLoaded, Tick, ApiStatus, ReaderStatus, Recovering, RegistrationPending,
+              RegistrationDone]
+
+
+# --- commands out of the flow (executed by the shell; those with `request` answer) ------------
+
+
+@dataclass(frozen=True)
+class CheckCard:
+    request: int
+    number: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class CheckPrinter:
+    request: int
+
+
+@dataclass(frozen=True)
+class StartTopup:
+    request: int
+    number: str = field(repr=False)
+    amount_cents: int
+    start_type: Literal["cash", "cashless"]
+    with_receipt: bool
+
+
+@dataclass(frozen=True)
+class PrintReceipt:
+    request: int
+    reference: str
+
+
+@dataclass(frozen=True)
+class PrintSlip:
+    """A claim or "not charged" slip for the top-up with this reference."""
+
+    request: int
+    reference: str
+    kind: Literal["claim", "not_charged"]
+
+
+@dataclass(frozen=True)
+class ReprintLast:
+    request: int
+
+
+@dataclass(frozen=True)
+class TestPrint:
+    request: int
+
+
+@dataclass(frozen=True)
+class LoadJournal:
+    request: int
+    limit: int = 20
+
+
+@dataclass(frozen=True)
+class Restart:
+    pass
+
+
+@dataclass(frozen=True)
+class PlaySound:
+    name: Literal["accepted", "rejected", "done"]
+
+
+Command = Union[CheckCard, CheckPrinter, StartTopup, PrintReceipt, PrintSlip, ReprintLast,
+                TestPrint, LoadJournal, Restart, PlaySound]

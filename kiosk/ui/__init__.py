@@ -1,0 +1,1 @@
+"""The touchscreen UI in pygame: main loop, screens, widgets, theme, strings, display rotation."""

@@ -1,0 +1,138 @@
+"""Renders every screen (with example data) to PNG files, and checks each one while at it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Iterable
+
+import pygame
+
+from kiosk import __version__
+from kiosk.cards import mask_card
+from kiosk.config import Config
+from kiosk.flow import (
+    AdminGuard, AdminView, Registration, Screen, Session, Settings, State, initial_state,
+)
+from kiosk.flow_events import (
+    CardProblemReason, JournalRow, PrinterState, PrintResult, TopupOutcome,
+)
+from kiosk.ui.check import check_frame
+from kiosk.ui.render import Look, build_frame, render
+from kiosk.ui.settings import flow_settings, look as look_of
+
+DEMO_CARD = "9276000000002845"
+DEMO_REFERENCE = "K1-3F2A9C71"
+NOW = 1000.0
+
+
+@dataclass(frozen=True)
+class Shot:
+    name: str
+    size: tuple[int, int]
+    language: str
+    path: Path
+    problems: tuple[str, ...]
+
+
+def sample_states(settings: Settings) -> dict[str, State]:
+    """One example state per screen, plus the variants a customer can meet."""
+    base = replace(initial_state(settings, NOW), last_input=NOW)
+    card = Session(number=DEMO_CARD, masked=mask_card(DEMO_CARD), balance_cents=1250)
+    chosen = replace(card, amount_cents=settings.presets[min(1, len(settings.presets) - 1)])
+    credited = TopupOutcome("credited", DEMO_REFERENCE, chosen.amount_cents + 1250, True)
+    journal = tuple(
+        JournalRow(f"2026-11-24 0{i // 6}:{i % 6}5", f"K1-{i:08X}", mask_card(DEMO_CARD),
+                   1000 * (1 + i % 5), "DONE" if i % 4 else "RECEIPT_OWED") for i in range(20))
+
+    def at(screen: Screen, **changes: object) -> State:
+        return replace(base, screen=screen, **changes)  # type: ignore[arg-type]
+
+    return {
+        "attract": at(Screen.ATTRACT),
+        "checking_card": at(Screen.CHECKING_CARD, session=Session(masked=card.masked)),
+        "card": at(Screen.CARD, session=card),
+        "amount": at(Screen.AMOUNT, session=card),
+        "other_amount": at(Screen.OTHER_AMOUNT, session=replace(card, typed="35")),
+        "other_amount_error": at(Screen.OTHER_AMOUNT, session=replace(
+            card, typed="5000", entry_error="amount_too_high")),
+        "confirm": at(Screen.CONFIRM, session=chosen),
+        "checking_printer": at(Screen.CHECKING_PRINTER, session=chosen),
+        "printer_problem": at(Screen.PRINTER_PROBLEM, session=replace(
+            chosen, printer=PrinterState(False, True, "paper_out"))),
+        "printer_problem_forbidden": at(Screen.PRINTER_PROBLEM, session=replace(
+            chosen, printer=PrinterState(False, False, "cover_open"))),
+        "paying": at(Screen.PAYING, session=chosen),
+        "paying_cashless": at(Screen.PAYING, session=chosen),
+        "printing": at(Screen.PRINTING, session=replace(chosen, outcome=credited)),
+        "done": at(Screen.DONE, session=replace(chosen, outcome=credited,
+                                                printed=PrintResult(True))),
+        "done_print_failed": at(Screen.DONE, session=replace(
+            chosen, outcome=credited, printed=PrintResult(False, "paper_out"))),
+        "done_without_receipt": at(Screen.DONE, session=replace(
+            chosen, outcome=credited, with_receipt=False)),
+        "rejected_unknown": at(Screen.REJECTED, session=Session(
+            masked=card.masked, problem=CardProblemReason.UNKNOWN)),
+        "rejected_locked": at(Screen.REJECTED, session=Session(
+            masked=card.masked, problem=CardProblemReason.LOCKED)),
+        "rejected_not_valid_here": at(Screen.REJECTED, session=Session(
+            masked=card.masked, problem=CardProblemReason.NOT_VALID_HERE)),
+        "rejected_malformed": at(Screen.REJECTED, session=Session(
+            problem=CardProblemReason.MALFORMED)),
+        "not_charged": at(Screen.NOT_CHARGED, session=replace(
+            chosen, outcome=TopupOutcome("not_charged", DEMO_REFERENCE),
+            printed=PrintResult(True))),
+        "not_charged_refused": at(Screen.NOT_CHARGED, session=replace(
+            chosen, outcome=TopupOutcome("refused", reason="amount"))),
+        "claim": at(Screen.CLAIM, session=replace(
+            chosen, outcome=TopupOutcome("claim", DEMO_REFERENCE), printed=PrintResult(True))),
+        "out_of_service": at(Screen.OUT_OF_SERVICE, api_ok=False, reader_ok=False),
+        "registration": at(Screen.REGISTRATION, registration=Registration(
+            "WXYZ-4711", "https://connect.secucard.com/device")),
+        "countdown": replace(at(Screen.AMOUNT, session=card),
+                             last_input=NOW - settings.idle_timeout_s + 7),
+        "admin_pin": at(Screen.ADMIN_PIN, admin=AdminView(pin="123", message="admin.wrong_pin")),
+        "admin_pin_wait": at(Screen.ADMIN_PIN, admin=AdminView(message="admin.wait"),
+                             admin_guard=AdminGuard(failures=4, wait_until=NOW + 9.2)),
+        "admin_menu": at(Screen.ADMIN_MENU, admin=AdminView(
+            printer=PrinterState(False, True, "paper_near_end"), message="admin.printed_ok")),
+        "admin_journal": at(Screen.ADMIN_JOURNAL, admin=AdminView(journal=journal)),
+    }
+
+
+def gallery_settings(config: Config) -> Settings:
+    return replace(flow_settings(config, admin_pin=None), version=__version__)
+
+
+def render_gallery(out_dir: str | os.PathLike[str], config: Config | None = None,
+                   sizes: Iterable[tuple[int, int]] = ((800, 480), (480, 800)),
+                   languages: Iterable[str] = ("de", "en"), look: Look | None = None,
+                   only: Iterable[str] | None = None) -> list[Shot]:
+    """Render every sample screen per size and language to `out_dir`; returns shots + problems."""
+    config = config or Config()
+    settings = gallery_settings(config)
+    look = look or look_of(config.ui)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    pygame.font.init()
+    states = sample_states(settings)
+    wanted = set(only) if only is not None else None
+    shots: list[Shot] = []
+    for size in sizes:
+        surface = pygame.Surface(size)
+        for language in languages:
+            for name, state in states.items():
+                if wanted is not None and name not in wanted:
+                    continue
+                s = settings
+                if name == "paying_cashless":
+                    s = replace(settings, start_type="cashless")
+                state = replace(state, language=language)  # type: ignore[arg-type]
+                frame = render(surface, state, s, look, NOW, phase=0.35)
+                _, layout, theme = build_frame(state, s, look, size, NOW)
+                problems = tuple(check_frame(surface, frame, layout, theme))
+                path = out / f"{size[0]}x{size[1]}-{language}-{name}.png"
+                pygame.image.save(surface, str(path))
+                shots.append(Shot(name, size, language, path, problems))
+    return shots

@@ -1,0 +1,317 @@
+"""The pygame main loop: sleeps until something happens, feeds the flow, redraws only on change."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from typing import Callable
+
+import pygame
+
+from kiosk.config import Config
+from kiosk.flow import (
+    COUNTDOWN_S, Screen, Settings, State, admin_wait_left, countdown, deadline, initial_state,
+    step,
+)
+from kiosk.flow_events import Action, Command, Event, PlaySound, Press, Tick
+from kiosk.ui.backend import Backend
+from kiosk.ui.display import Rotation
+from kiosk.ui.render import ANIMATED, Look, default_focus, render
+from kiosk.ui.sounds import Sounds
+from kiosk.ui.widgets import Button, Frame
+from kiosk.ui.worker import Worker
+
+log = logging.getLogger(__name__)
+
+FLOW_EVENT = pygame.event.custom_type()     # carries a flow event posted from any thread
+STOP_EVENT = pygame.event.custom_type()
+ANIMATION_FPS = 10                           # calm progress: 10 frames a second is plenty
+TAP_DEBOUNCE_S = 0.15                        # resistive panels send down/up bursts
+DIGIT_KEYS = {getattr(pygame, f"K_{d}"): d for d in range(10)}
+DIGIT_KEYS.update({getattr(pygame, f"K_KP{d}"): d for d in range(10)})
+ACTIVATE_KEYS = {pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE}
+DIRECTIONS = {pygame.K_LEFT: (-1, 0), pygame.K_RIGHT: (1, 0), pygame.K_UP: (0, -1),
+              pygame.K_DOWN: (0, 1)}
+
+
+class TapFilter:
+    """A tap is a press and release on the same button; bursts right after a tap are ignored."""
+
+    def __init__(self, debounce_s: float = TAP_DEBOUNCE_S) -> None:
+        self.debounce_s = debounce_s
+        self.pressed: str | None = None
+        self.last_tap = -math.inf
+
+    def down(self, button: Button | None, now: float) -> None:
+        self.pressed = button.name if button and now - self.last_tap >= self.debounce_s else None
+
+    def up(self, button: Button | None, now: float) -> bool:
+        hit = button is not None and self.pressed == button.name
+        self.pressed = None
+        if hit:
+            self.last_tap = now
+        return hit
+
+
+def hit_test(frame: Frame, point: tuple[int, int]) -> Button | None:
+    for button in reversed(frame.buttons):
+        if button.rect.collidepoint(point):
+            return button
+    return None
+
+
+def next_focus(frame: Frame, current: str | None, key: int, shift: bool) -> str | None:
+    """Tab walks the buttons in reading order; arrows move to the nearest button that way."""
+    buttons = sorted(frame.buttons, key=lambda b: (b.rect.top, b.rect.left))
+    if not buttons:
+        return None
+    names = [b.name for b in buttons]
+    if current not in names:
+        focus = default_focus(frame)
+        return focus.name if focus else None
+    index = names.index(current)
+    if key == pygame.K_TAB:
+        return names[(index + (-1 if shift else 1)) % len(names)]
+    dx, dy = DIRECTIONS[key]
+    here = buttons[index].rect.center
+    best, best_score = None, math.inf
+    for b in buttons:
+        vx, vy = b.rect.centerx - here[0], b.rect.centery - here[1]
+        along = vx * dx + vy * dy
+        if b.name == current or along <= 0:
+            continue
+        across = abs(vx * dy) + abs(vy * dx)
+        score = along + 2 * across
+        if score < best_score:
+            best, best_score = b, score
+    if best is None:   # nothing that way: wrap around in reading order
+        step_ = 1 if (dx + dy) > 0 else -1
+        return names[(index + step_) % len(names)]
+    return best.name
+
+
+class KioskUi:
+    """The kiosk's screen. Owns pygame in the thread that calls `run`; `post` is thread-safe."""
+
+    def __init__(self, settings: Settings, look: Look, backend: Backend, *,
+                 size: tuple[int, int] = (800, 480), rotation: int = 0,
+                 fullscreen: bool = False, sound: bool = True,
+                 on_tick: Callable[[float], None] | None = None, max_sleep: float = 1.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.settings = settings
+        self.look = look
+        self.clock = clock
+        self.on_tick = on_tick
+        self.max_sleep = max_sleep
+        pygame.display.init()
+        pygame.font.init()
+        if size == (0, 0):
+            info = pygame.display.Info()
+            size = (info.current_w, info.current_h)
+        flags = pygame.FULLSCREEN if fullscreen else 0
+        self.window = pygame.display.set_mode(size, flags)
+        pygame.display.set_caption("Kiosk")
+        if fullscreen:
+            # An invisible cursor image, not set_visible(False): the latter has made touch
+            # report one corner on some panels.
+            pygame.mouse.set_cursor((8, 8), (0, 0), (0,) * 8, (0,) * 8)
+        self.rotation = Rotation(self.window.get_size(), rotation)
+        self.logical = pygame.Surface(self.rotation.logical)
+        self.sounds = Sounds(sound)
+        self.state: State = initial_state(settings, clock())
+        self.frame: Frame | None = None
+        self.focus: str | None = None
+        self.keyboard_used = False
+        self.taps = TapFilter()
+        self.worker = Worker(backend, self.post)
+        self.worker.start()
+        self.running = False
+        self.frames_drawn = 0
+        self.played: list[str] = []
+        self._drawn_key: object = None
+        self._shown_screen: Screen | None = None
+        self._started = clock()
+
+    @classmethod
+    def from_config(cls, config: Config, backend: Backend, *, admin_pin: str | None,
+                    window: bool = False, **kwargs: object) -> "KioskUi":
+        """The UI as the configuration describes it (`window`: a desktop window, not fullscreen)."""
+        from kiosk.ui.settings import flow_settings, look
+        ui = config.ui
+        return cls(flow_settings(config, admin_pin), look(ui), backend,
+                   size=(ui.width, ui.height), rotation=ui.rotation,
+                   fullscreen=ui.fullscreen and not window, sound=ui.sound,
+                   **kwargs)  # type: ignore[arg-type]
+
+    # --- thread-safe entry points ------------------------------------------------------------
+
+    def post(self, event: Event) -> None:
+        """Hand a flow event (card scanned, status change, backend answer) to the UI thread."""
+        pygame.event.post(pygame.event.Event(FLOW_EVENT, flow_event=event))
+
+    def stop(self) -> None:
+        pygame.event.post(pygame.event.Event(STOP_EVENT))
+
+    # --- the loop --------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Run until stop() or the window is closed; the worker finishes its job first."""
+        self.running = True
+        self._redraw_if_changed(self.clock())
+        try:
+            while self.running:
+                self.iterate()
+        finally:
+            self.worker.stop()
+
+    def run_until(self, predicate: Callable[["KioskUi"], bool], timeout: float = 5.0) -> bool:
+        """Iterate the real loop until `predicate` holds (tests and scripted demos)."""
+        self.running = True
+        self._redraw_if_changed(self.clock())
+        end = time.monotonic() + timeout
+        while not predicate(self):
+            if time.monotonic() > end or not self.running:
+                return False
+            self.iterate(max_wait=min(0.05, self.max_sleep))
+        return True
+
+    def close(self) -> None:
+        self.worker.stop(timeout=5)
+
+    def iterate(self, max_wait: float | None = None) -> None:
+        """One wake-up: wait for events (or the next timer), handle them, tick, redraw."""
+        now = self.clock()
+        wait = self._sleep_budget(now)
+        if max_wait is not None:
+            wait = min(wait, max_wait)
+        first = pygame.event.wait(max(1, int(wait * 1000)))
+        for ev in [first] + pygame.event.get():
+            self._handle(ev)
+        now = self.clock()
+        self._feed(Tick(), now)
+        if self.on_tick is not None:
+            self.on_tick(now)
+        self._redraw_if_changed(now)
+
+    def _sleep_budget(self, now: float) -> float:
+        budget = self.max_sleep
+        if self.state.screen in ANIMATED:
+            budget = min(budget, 1 / ANIMATION_FPS)
+        end = deadline(self.state, self.settings)
+        if end is not None:
+            left = end - now
+            # Wake at the start of the countdown, then at every whole second of it.
+            wake = left - COUNTDOWN_S if left > COUNTDOWN_S else left - math.floor(left)
+            budget = min(budget, max(0.01, wake))
+        if self.state.admin.message == "admin.wait":
+            budget = min(budget, 0.5)
+        return max(0.001, budget)
+
+    # --- input -------------------------------------------------------------------------------------
+
+    def _handle(self, ev: pygame.event.Event) -> None:
+        now = self.clock()
+        if ev.type == pygame.NOEVENT:
+            return
+        if ev.type in (pygame.QUIT, STOP_EVENT):
+            self.running = False
+        elif ev.type == FLOW_EVENT:
+            self._feed(ev.flow_event, now)
+        elif ev.type == pygame.KEYDOWN:
+            self._key(ev, now)
+        elif ev.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP):
+            if getattr(ev, "touch", False) or ev.button != 1:
+                return   # SDL's mouse copy of a touch: the FINGER event is handled instead
+            self._pointer(ev.type == pygame.MOUSEBUTTONDOWN,
+                          self.rotation.to_logical(*ev.pos), now)
+        elif ev.type in (pygame.FINGERDOWN, pygame.FINGERUP):
+            self._pointer(ev.type == pygame.FINGERDOWN,
+                          self.rotation.normalized_to_logical(ev.x, ev.y), now)
+        elif ev.type in (pygame.WINDOWEXPOSED, pygame.VIDEOEXPOSE):
+            self._drawn_key = None
+
+    def _pointer(self, down: bool, point: tuple[int, int], now: float) -> None:
+        if self.frame is None:
+            return
+        self.keyboard_used = False
+        button = hit_test(self.frame, point)
+        if down:
+            self.taps.down(button, now)
+        elif self.taps.up(button, now) and button is not None:
+            self.activate(button, now)
+
+    def _key(self, ev: pygame.event.Event, now: float) -> None:
+        self.keyboard_used = True
+        frame = self.frame
+        if frame is None:
+            return
+        key = ev.key
+        if key == pygame.K_TAB or key in DIRECTIONS:
+            self.focus = next_focus(frame, self.focus, key, bool(ev.mod & pygame.KMOD_SHIFT))
+            self._drawn_key = None
+        elif key in ACTIVATE_KEYS:
+            focused = next((b for b in frame.buttons if b.name == self.focus), None)
+            if focused is not None:
+                self.activate(focused, now)
+        elif key == pygame.K_ESCAPE:
+            self._feed(Press(Action.BACK), now)
+        elif key == pygame.K_BACKSPACE and any(b.action == Action.ERASE for b in frame.buttons):
+            self._feed(Press(Action.ERASE), now)
+        elif key in DIGIT_KEYS and any(b.action == Action.DIGIT for b in frame.buttons):
+            self._feed(Press(Action.DIGIT, DIGIT_KEYS[key]), now)
+            # After typing, Enter should submit: put the focus on OK.
+            ok = next((b for b in frame.buttons if b.action == Action.KEYPAD_OK), None)
+            if ok is not None:
+                self.focus = ok.name
+
+    def activate(self, button: Button, now: float) -> None:
+        self._feed(Press(button.action, button.value), now)
+
+    # --- flow ----------------------------------------------------------------------------------------
+
+    def _feed(self, event: Event, now: float) -> None:
+        self.state, commands = step(self.state, event, now, self.settings)
+        for command in commands:
+            self._execute(command)
+
+    def _execute(self, command: Command) -> None:
+        if isinstance(command, PlaySound):
+            self.played.append(command.name)
+            del self.played[:-20]
+            self.sounds.play(command.name)
+        else:
+            self.worker.submit(command)
+
+    # --- drawing ---------------------------------------------------------------------------------------
+
+    def _redraw_if_changed(self, now: float) -> None:
+        state = self.state
+        if state.screen != self._shown_screen:
+            self._shown_screen = state.screen
+            self.focus = None
+        phase_frame = int((now - self._started) * ANIMATION_FPS) if state.screen in ANIMATED \
+            else 0
+        wait = math.ceil(admin_wait_left(state, now)) if state.screen == Screen.ADMIN_PIN else 0
+        key = (state, self.focus, self.keyboard_used, countdown(state, self.settings, now),
+               phase_frame, wait)
+        if key == self._drawn_key:
+            return
+        frame = render(self.logical, state, self.settings, self.look, now,
+                       phase=phase_frame / ANIMATION_FPS, focus=None)
+        if self.focus is None or self.focus not in {b.name for b in frame.buttons}:
+            focus = default_focus(frame)
+            self.focus = focus.name if focus else None
+        if self.keyboard_used and self.focus is not None:
+            frame = render(self.logical, state, self.settings, self.look, now,
+                           phase=phase_frame / ANIMATION_FPS, focus=self.focus)
+        self.frame = frame
+        self.rotation.present(self.logical, self.window)
+        pygame.display.flip()
+        self.frames_drawn += 1
+        self._drawn_key = (state, self.focus, self.keyboard_used,
+                           countdown(state, self.settings, now), phase_frame, wait)
+
+    def screenshot(self, path: str) -> None:
+        """Save what the panel shows (physical orientation)."""
+        pygame.image.save(self.window, path)

@@ -1,0 +1,35 @@
+"""Amount screen: the configured preset amounts and "other amount"."""
+
+from __future__ import annotations
+
+import math
+
+import pygame
+
+from kiosk.flow_events import Action
+from kiosk.ui.layout import grid
+from kiosk.ui.screens.common import Ctx, footer, header, title
+from kiosk.ui.widgets import Button, Widget
+
+
+def build(ctx: Ctx) -> list[Widget]:
+    lay = ctx.layout
+    widgets = header(ctx)
+    buttons, rest = footer(ctx, [(ctx.t("button.back"), Action.BACK, "secondary")])
+    head, rest = title(ctx, rest, "amount.title")
+    widgets.append(head)
+    presets = ctx.settings.presets
+    count = len(presets) + 1
+    columns = 2 if lay.portrait else min(count, 3 if count in (5, 6, 9) else 4)
+    rows = math.ceil(count / columns)
+    cell = min(round(lay.button_height * (2.0 if lay.portrait else 1.5)),
+               (rest.height - (rows - 1) * lay.gap) // rows)
+    cell = max(cell, lay.min_target)
+    area = pygame.Rect(rest.left, rest.top, rest.width, rows * cell + (rows - 1) * lay.gap)
+    cells = grid(area, count, columns, lay.gap, cell)
+    for i, cents in enumerate(presets):
+        widgets.append(Button(cells[i], ctx.money(cents), Action.AMOUNT, cents, kind="choice",
+                              px=round(lay.px("title") * 1.1), default=i == 0))
+    widgets.append(Button(cells[-1], ctx.t("amount.other"), Action.OTHER_AMOUNT,
+                          kind="secondary", px=lay.px("button")))
+    return widgets + buttons

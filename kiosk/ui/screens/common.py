@@ -1,0 +1,219 @@
+"""What every screen shares: the render context, the header (brand, countdown, language), footers."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import pygame
+
+from kiosk.flow import Settings, State, countdown
+from kiosk.flow_events import Action
+from kiosk.money import format_amount
+from kiosk.ui.layout import Layout, split_rows
+from kiosk.ui.strings import text
+from kiosk.ui.theme import Theme
+from kiosk.ui.widgets import Button, Drawing, Panel, Text, Widget
+
+
+@dataclass(frozen=True)
+class Ctx:
+    state: State
+    settings: Settings
+    layout: Layout
+    theme: Theme
+    now: float
+    phase: float = 0.0      # animation phase in seconds (waiting screens only)
+
+    def t(self, key: str, **values: object) -> str:
+        return text(self.state.language, key, **values)
+
+    def money(self, cents: int) -> str:
+        return format_amount(cents, self.settings.currency)
+
+
+def header(ctx: Ctx) -> list[Widget]:
+    """Brand (or the idle countdown) on the left, the language toggle on the right."""
+    lay, th = ctx.layout, ctx.theme
+    h = lay.header_height
+    pad = max(4, (h - lay.min_target) // 2)
+    toggle_w = max(lay.min_target * 2, round(lay.width * (0.3 if lay.portrait else 0.2)))
+    toggle = pygame.Rect(lay.width - lay.margin - toggle_w, pad, toggle_w, h - 2 * pad)
+    left = pygame.Rect(lay.margin, pad, toggle.left - 2 * lay.margin, h - 2 * pad)
+    seconds = countdown(ctx.state, ctx.settings, ctx.now)
+    widgets: list[Widget] = [Panel(pygame.Rect(0, 0, lay.width, h), th.header)]
+    widgets.append(Panel(pygame.Rect(0, h - 2, lay.width, 2), th.outline))
+    if seconds is None:
+        widgets.append(Text(left, ctx.t("brand"), lay.px("header"), th.header_text, bold=True,
+                            valign="middle", max_lines=1, name="brand"))
+    else:
+        widgets.append(Text(left, ctx.t("countdown", seconds=seconds), lay.px("header"),
+                            th.error, bold=True, valign="middle", max_lines=2,
+                            name="countdown"))
+    widgets.append(Button(toggle, ctx.t("language.toggle"), Action.TOGGLE_LANGUAGE,
+                          kind="secondary", px=lay.px("header"), name="language"))
+    return widgets
+
+
+def title(ctx: Ctx, area: pygame.Rect, key_or_text: str, *, lines: int = 2,
+          color: tuple[int, int, int] | None = None, raw: bool = False) -> tuple[Text, pygame.Rect]:
+    """A title at the top of `area`; returns it and the area left below it."""
+    lay = ctx.layout
+    px = lay.px("title")
+    height = round(px * 1.25 * lines)
+    rect = pygame.Rect(area.left, area.top, area.width, height)
+    rest = pygame.Rect(area.left, rect.bottom + lay.gap, area.width,
+                       area.bottom - rect.bottom - lay.gap)
+    label = key_or_text if raw else ctx.t(key_or_text)
+    return Text(rect, label, px, color or ctx.theme.text, bold=True, max_lines=lines,
+                name="title"), rest
+
+
+def footer(ctx: Ctx, buttons: list[tuple[str, Action, str]], *, value: int | None = None,
+           area: pygame.Rect | None = None) -> tuple[list[Widget], pygame.Rect]:
+    """Buttons along the bottom (landscape: a row, primary on the right; portrait: a stack).
+
+    `buttons` are (label, action, kind); the first "primary" one is the default focus.
+    Returns the buttons and the area left above them.
+    """
+    lay = ctx.layout
+    area = area or lay.body
+    n = len(buttons)
+    bh = lay.button_height
+    stacked = lay.portrait and n > 1
+    if stacked:
+        total = n * bh + (n - 1) * lay.gap
+        rects = split_rows(pygame.Rect(area.left, area.bottom - total, area.width, total),
+                           [bh] * n, lay.gap)
+        # Primary first (top), so the stack reads like the landscape row from right to left.
+        order = sorted(range(n), key=lambda i: buttons[i][2] != "primary")
+        placed = {i: rects[k] for k, i in enumerate(order)}
+        top = area.bottom - total
+    else:
+        width = min(round(area.width * (0.42 if n <= 2 else 0.32)),
+                    (area.width - (n - 1) * lay.gap) // n)
+        width = max(width, lay.min_target)
+        x = area.right
+        placed = {}
+        for i in reversed(range(n)):
+            placed[i] = pygame.Rect(x - width, area.bottom - bh, width, bh)
+            x -= width + lay.gap
+        top = area.bottom - bh
+    widgets: list[Widget] = []
+    default_given = False
+    for i, (label, action, kind) in enumerate(buttons):
+        default = kind == "primary" and not default_given
+        default_given = default_given or default
+        widgets.append(Button(placed[i], label, action, value, kind=kind,  # type: ignore[arg-type]
+                              px=lay.px("button"), default=default))
+    rest = pygame.Rect(area.left, area.top, area.width, top - lay.gap - area.top)
+    return widgets, rest
+
+
+def label_value_rows(ctx: Ctx, area: pygame.Rect, rows: list[tuple[str, str, str]]
+                     ) -> list[Widget]:
+    """A panel of "label  value" rows; a row's third item is its value size role."""
+    lay, th = ctx.layout, ctx.theme
+    widgets: list[Widget] = [Panel(area, th.surface, th.outline, lay.radius)]
+    inner = area.inflate(-2 * lay.gap, -2 * lay.gap)
+    weights = [2 if role == "huge" else 1 for _, _, role in rows]
+    unit = (inner.height - lay.gap * (len(rows) - 1)) / sum(weights)
+    y = inner.top
+    for (label, value, role), weight in zip(rows, weights):
+        h = int(unit * weight)
+        row = pygame.Rect(inner.left, y, inner.width, h)
+        if lay.portrait:
+            lab = pygame.Rect(row.left, row.top, row.width, h // 3)
+            val = pygame.Rect(row.left, lab.bottom, row.width, h - lab.height)
+            align = "left"
+        else:
+            lab = pygame.Rect(row.left, row.top, row.width * 2 // 5, h)
+            val = pygame.Rect(lab.right + lay.gap, row.top, row.width - lab.width - lay.gap, h)
+            align = "right"
+        widgets.append(Text(lab, label, lay.px("small"), th.muted, valign="middle",
+                            name=f"label:{label}"))
+        widgets.append(Text(val, value, lay.px(role), th.text, bold=True, align=align,  # type: ignore[arg-type]
+                            valign="middle", max_lines=1 if role == "huge" else 2,
+                            name=f"value:{label}"))
+        y += h + lay.gap
+    return widgets
+
+
+def paragraph(ctx: Ctx, rect: pygame.Rect, body: str, *, role: str = "body",
+              color: tuple[int, int, int] | None = None, align: str = "left",
+              bold: bool = False, name: str = "") -> Text:
+    return Text(rect, body, ctx.layout.px(role), color or ctx.theme.text, bold=bold,
+                align=align, name=name or body[:24])  # type: ignore[arg-type]
+
+
+# --- drawings ------------------------------------------------------------------------------
+
+
+def icon(ctx: Ctx, rect: pygame.Rect, kind: str) -> Drawing:
+    """A round status icon: "ok" (tick), "error" (!) or "info" (i)."""
+    th = ctx.theme
+    color = {"ok": th.success, "error": th.error, "info": th.primary}[kind]
+
+    def paint(surface: pygame.Surface, r: pygame.Rect) -> None:
+        radius = min(r.width, r.height) // 2
+        c = r.center
+        pygame.draw.circle(surface, color, c, radius)
+        stroke = max(3, radius // 6)
+        inner = th.background if th.name == "high_contrast" else th.surface
+        if kind == "ok":
+            pts = [(c[0] - radius * 0.45, c[1] + radius * 0.02), (c[0] - radius * 0.1,
+                   c[1] + radius * 0.38), (c[0] + radius * 0.5, c[1] - radius * 0.35)]
+            pygame.draw.lines(surface, inner, False, pts, stroke)
+        else:
+            top, bottom = (-0.5, 0.12) if kind == "error" else (-0.1, 0.5)
+            dot = 0.35 if kind == "error" else -0.38
+            pygame.draw.line(surface, inner, (c[0], c[1] + radius * top),
+                             (c[0], c[1] + radius * bottom), stroke)
+            pygame.draw.circle(surface, inner, (c[0], round(c[1] + radius * dot)), stroke // 1.4)
+
+    return Drawing(rect, paint, name=f"icon:{kind}")
+
+
+def spinner(ctx: Ctx, rect: pygame.Rect) -> Drawing:
+    """A calm progress indication: dots on a circle, one brighter dot going round slowly."""
+    th = ctx.theme
+    phase = ctx.phase
+
+    def paint(surface: pygame.Surface, r: pygame.Rect) -> None:
+        radius = min(r.width, r.height) // 2
+        dots = 10
+        dot = max(3, radius // 7)
+        lead = int(phase * 8) % dots      # 0.8 revolutions per second
+        for i in range(dots):
+            angle = 2 * math.pi * i / dots - math.pi / 2
+            x = r.centerx + (radius - dot) * math.cos(angle)
+            y = r.centery + (radius - dot) * math.sin(angle)
+            age = (lead - i) % dots
+            color = th.accent if age == 0 else (th.primary if age < 3 else th.outline)
+            pygame.draw.circle(surface, color, (round(x), round(y)), dot if age else dot + 2)
+
+    return Drawing(rect, paint, name="spinner")
+
+
+def square_in(rect: pygame.Rect, fraction: float = 1.0) -> pygame.Rect:
+    side = int(min(rect.width, rect.height) * fraction)
+    r = pygame.Rect(0, 0, side, side)
+    r.center = rect.center
+    return r
+
+
+def two_columns(ctx: Ctx, area: pygame.Rect, left_share: float = 0.55
+                ) -> tuple[pygame.Rect, pygame.Rect]:
+    """Side by side in landscape, one above the other in portrait."""
+    gap = ctx.layout.gap
+    if ctx.layout.portrait:
+        h = int(area.height * left_share)
+        return (pygame.Rect(area.left, area.top, area.width, h),
+                pygame.Rect(area.left, area.top + h + gap, area.width, area.height - h - gap))
+    w = int(area.width * left_share)
+    return (pygame.Rect(area.left, area.top, w, area.height),
+            pygame.Rect(area.left + w + gap, area.top, area.width - w - gap, area.height))
+
+
+Builder = Callable[[Ctx], list[Widget]]

@@ -1,0 +1,24 @@
+"""Done screen: the new balance and "take your receipt" (or the reference when there is none)."""
+
+from __future__ import annotations
+
+from kiosk.ui.screens.common import Ctx
+from kiosk.ui.screens.result import result
+from kiosk.ui.widgets import Widget
+
+
+def build(ctx: Ctx) -> list[Widget]:
+    session = ctx.state.session
+    outcome = session.outcome
+    reference = outcome.reference if outcome else ""
+    if not session.with_receipt:
+        message = ctx.t("done.no_receipt", reference=reference)
+    elif session.printed is not None and not session.printed.ok:
+        message = ctx.t("done.print_failed", reference=reference)
+    else:
+        message = ctx.t("done.take_receipt")
+    balance = outcome.new_balance_cents if outcome else None
+    return result(ctx, "ok", "done.title", message,
+                  value_label=ctx.t("done.balance") if balance is not None else "",
+                  value=ctx.money(balance) if balance is not None else "",
+                  button_key="button.finish")

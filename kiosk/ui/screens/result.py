@@ -1,0 +1,45 @@
+"""Shared shape of the result screens: an icon, a title, a message, maybe a big value, one button."""
+
+from __future__ import annotations
+
+import pygame
+
+from kiosk.flow_events import Action
+from kiosk.ui.screens.common import Ctx, footer, header, icon, paragraph, title
+from kiosk.ui.widgets import Panel, Text, Widget
+
+
+def result(ctx: Ctx, kind: str, title_key: str, message: str, *, value_label: str = "",
+           value: str = "", button_key: str = "button.ok",
+           action: Action = Action.FINISH) -> list[Widget]:
+    lay, th = ctx.layout, ctx.theme
+    widgets = header(ctx)
+    buttons: list[Widget] = []
+    rest = lay.body
+    if button_key:
+        buttons, rest = footer(ctx, [(ctx.t(button_key), action, "primary")])
+    side = min(round(lay.px("title") * 1.8), rest.height // 4)
+    widgets.append(icon(ctx, pygame.Rect(rest.left, rest.top, side, side), kind))
+    head, _ = title(ctx, pygame.Rect(rest.left + side + lay.gap, rest.top,
+                                     rest.width - side - lay.gap, rest.height), title_key,
+                    lines=3 if lay.portrait else 2)
+    widgets.append(head)
+    top = max(head.rect.bottom, rest.top + side) + lay.gap
+    area = pygame.Rect(rest.left, top, rest.width, rest.bottom - top)
+    if value:
+        box_h = min(area.height // 2, round(lay.px("huge") * 1.3 + lay.px("small") * 1.4
+                                            + 3 * lay.gap))
+        box = pygame.Rect(area.left, area.top, area.width, box_h)
+        widgets.append(Panel(box, th.surface, th.outline, lay.radius))
+        inner = box.inflate(-2 * lay.gap, -lay.gap)
+        label_h = round(lay.px("small") * 1.3)
+        widgets.append(Text(pygame.Rect(inner.left, inner.top, inner.width, label_h),
+                            value_label, lay.px("small"), th.muted, max_lines=1,
+                            name="value_label"))
+        widgets.append(Text(pygame.Rect(inner.left, inner.top + label_h, inner.width,
+                                        inner.height - label_h), value, lay.px("huge"),
+                            th.text, bold=True, valign="middle", max_lines=1, name="value"))
+        area = pygame.Rect(area.left, box.bottom + lay.gap, area.width,
+                           area.bottom - box.bottom - lay.gap)
+    widgets.append(paragraph(ctx, area, message, name="message"))
+    return widgets + buttons

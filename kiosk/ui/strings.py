@@ -1,0 +1,18 @@
+"""The string catalogs by language, and the one lookup the screens use."""
+
+from __future__ import annotations
+
+from kiosk.ui import strings_de, strings_en
+
+CATALOGS: dict[str, dict[str, str]] = {"de": strings_de.STRINGS, "en": strings_en.STRINGS}
+LANGUAGES = tuple(CATALOGS)
+
+
+def text(language: str, key: str, **values: object) -> str:
+    """The string `key` in `language`, with {placeholders} filled; a missing key is a bug."""
+    template = CATALOGS[language][key]
+    return template.format(**values) if values else template
+
+
+def has(language: str, key: str) -> bool:
+    return key in CATALOGS[language]

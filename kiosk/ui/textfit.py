@@ -1,0 +1,75 @@
+"""Fitting text into a box: wrap at spaces first, then shrink, so nothing is clipped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pygame
+
+from kiosk.ui.fonts import font
+
+SHRINK = 0.92       # each shrink step keeps 92 % of the size: gentle, few steps
+MIN_PX = 12
+
+
+@dataclass(frozen=True)
+class FittedText:
+    lines: tuple[str, ...]
+    px: int
+    bold: bool
+    line_height: int
+    width: int          # widest line
+    height: int         # block height
+    fits: bool
+
+    @property
+    def font(self) -> pygame.font.Font:
+        return font(self.px, self.bold)
+
+
+def _wrap(text: str, f: pygame.font.Font, width: int) -> list[str] | None:
+    """Greedy word wrap; None when a single word is wider than the box."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        current = ""
+        for word in paragraph.split(" "):
+            candidate = f"{current} {word}" if current else word
+            if f.size(candidate)[0] <= width:
+                current = candidate
+                continue
+            if f.size(word)[0] > width:
+                return None
+            lines.append(current)
+            current = word
+        lines.append(current)
+    return lines
+
+
+def _block(lines: list[str], f: pygame.font.Font) -> tuple[int, int, int]:
+    line_height = f.get_linesize()
+    width = max((f.size(line)[0] for line in lines), default=0)
+    height = line_height * (len(lines) - 1) + f.get_height()
+    return width, height, line_height
+
+
+@lru_cache(maxsize=2048)
+def fit_text(text: str, width: int, height: int, px: int, bold: bool = False,
+             max_lines: int = 0, min_px: int = MIN_PX) -> FittedText:
+    """The largest size <= px at which `text` wraps into width x height (and max_lines)."""
+    size = max(int(px), min_px)
+    while True:
+        f = font(size, bold)
+        lines = _wrap(text, f, width)
+        if lines is not None and (not max_lines or len(lines) <= max_lines):
+            w, h, lh = _block(lines, f)
+            if h <= height:
+                return FittedText(tuple(lines), size, bold, lh, w, h, True)
+        if size <= min_px:
+            break
+        size = max(min_px, int(size * SHRINK))
+    # Does not fit even at the smallest size: report it; the layout checker flags this.
+    f = font(min_px, bold)
+    lines = _wrap(text, f, width) or [text]
+    w, h, lh = _block(lines, f)
+    return FittedText(tuple(lines), min_px, bold, lh, w, h, False)
