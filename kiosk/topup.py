@@ -14,6 +14,7 @@ from kiosk.cards import check_card_number, mask_card
 from kiosk.config import Config
 from kiosk.journal import MONEY_OPEN, Journal, JournalError, State, TopupRow
 from kiosk.money import format_amount
+from kiosk.secuconnect.client import START_TYPES
 from kiosk.secuconnect.errors import (
     ApiError,
     AuthError,
@@ -387,6 +388,8 @@ class TopupService:
                                reason=Reason.RECOVERY_PENDING)
         number = form.number
         start_type = start_type or cfg.start_type
+        if start_type not in START_TYPES:
+            raise ValueError(f"start type must be one of {START_TYPES}, not {start_type!r}")
         progress = on_progress or (lambda state: None)
         clock = self._clock(None)
         deadline = self._monotonic() + self.resolve_timeout_s
@@ -520,7 +523,7 @@ class TopupService:
                 clock.pause()
                 continue
             row = self._row(ref)
-            mine = [stx for stx in found if stx.merchant_ref in ("", ref)]
+            mine = [stx for stx in found if stx.merchant_ref == ref]
             if not mine:
                 misses += 1
                 if misses >= NOT_FOUND_CONFIRMATIONS:
