@@ -111,8 +111,9 @@ fi
 
 # --- prerequisites -----------------------------------------------------------------------------
 
-[ -f "$SOURCE/pyproject.toml" ] && [ -f "$SOURCE/kiosk/kiosk.example.toml" ] \
-    || die "$SOURCE does not look like a kiosk checkout (pyproject.toml, kiosk/kiosk.example.toml)"
+if [ ! -f "$SOURCE/pyproject.toml" ] || [ ! -f "$SOURCE/kiosk/kiosk.example.toml" ]; then
+    die "$SOURCE does not look like a kiosk checkout (pyproject.toml, kiosk/kiosk.example.toml)"
+fi
 command -v systemd-sysusers >/dev/null || die "systemd-sysusers not found (Debian package: systemd)"
 if live && [ "$NO_APT" = 0 ] && command -v apt-get >/dev/null; then
     say "installing Debian packages: ${APT_PACKAGES[*]}"

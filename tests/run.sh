@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 apt_needed=()
 command -v systemd-analyze >/dev/null || apt_needed+=(systemd)
+command -v shellcheck >/dev/null || apt_needed+=(shellcheck)
 if [ ${#apt_needed[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         export DEBIAN_FRONTEND=noninteractive

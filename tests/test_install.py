@@ -371,3 +371,10 @@ def test_full_install_runs_and_the_installed_unit_verifies(root):
     result = subprocess.run(["systemd-analyze", "verify", f"--root={root}", "kiosk.service"],
                             capture_output=True, text=True, timeout=60)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_installer_passes_shellcheck():
+    if shutil.which("shellcheck") is None:
+        pytest.skip("shellcheck missing (tests/run.sh installs it)")
+    result = subprocess.run(["shellcheck", str(INSTALL)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout
