@@ -66,10 +66,16 @@ class EvdevReader(ReaderThread):
         self._open_device = open_device
         self._list_devices = list_devices
         self._clock = clock
-        # Self-pipe: stop() writes to it so that a poll() waiting for keys returns at once.
-        self._wake_r, self._wake_w = os.pipe()
-        os.set_blocking(self._wake_r, False)
-        os.set_blocking(self._wake_w, False)
+        # Self-pipe, made by start(): stop() writes to it so that a poll() waiting for keys
+        # returns at once.
+        self._wake_r = self._wake_w = -1
+
+    def start(self) -> None:
+        if self._wake_r < 0:
+            self._wake_r, self._wake_w = os.pipe()
+            os.set_blocking(self._wake_r, False)
+            os.set_blocking(self._wake_w, False)
+        super().start()
 
     def _wake(self) -> None:
         if self._wake_w >= 0:

@@ -69,11 +69,10 @@ class SerialReader(ReaderThread):
             with self._port_lock:
                 self._open_port = port
             self._reset_backoff()
-            self._status(True)
             try:
-                if not self.stopping:
-                    port.reset_input_buffer()  # bytes from before we listened are no scan
-                    self._serve(port)
+                port.reset_input_buffer()  # bytes from before we listened are no scan
+                self._status(True)
+                self._serve(port)
             except (serial.SerialException, OSError) as exc:
                 self._status(False, f"disconnected ({exc})")
             finally:

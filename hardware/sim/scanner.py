@@ -230,6 +230,7 @@ class VirtualScanner:
         self.grab_error: int | None = None
         self.open_calls = 0
         self.opened: list[FakeInputDevice] = []  # every scanner device handed out
+        self.others_opened: list[FakeInputDevice] = []  # the other devices handed out
         self._lock = threading.Condition()
 
     # --- the reader's side ---------------------------------------------------------------------
@@ -243,7 +244,9 @@ class VirtualScanner:
             self.open_calls += 1
             if path in self.others:
                 spec = self.others[path]
-                return FakeInputDevice(spec.path, spec.name, spec.keys)
+                other = FakeInputDevice(spec.path, spec.name, spec.keys)
+                self.others_opened.append(other)
+                return other
             if path != self.path or not self.plugged:
                 raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), path)
             device = FakeInputDevice(self.path, self.name, SCANNER_KEYS)
