@@ -75,6 +75,7 @@ def not_charged_slip(
     """The top-up did not happen and the customer's money was not taken (or was given back)."""
     blocks: list[Block] = _header(kiosk, when)
     blocks += [
+        Rule(),
         Text("NICHT BELASTET", bold=True, width=2, height=2, align=Align.CENTER),
         Text("NOT CHARGED", bold=True, align=Align.CENTER),
         Blank(),
@@ -106,6 +107,7 @@ def claim_slip(
     """A top-up that could not be settled on the spot: what support needs to settle it."""
     blocks: list[Block] = _header(kiosk, when)
     blocks += [
+        Rule(),
         Text("KLÄRUNGSBELEG", bold=True, width=2, height=2, align=Align.CENTER),
         Text("CLAIM SLIP", bold=True, align=Align.CENTER),
         Blank(),
