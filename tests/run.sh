@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 apt_needed=()
 command -v systemd-analyze >/dev/null || apt_needed+=(systemd)
 command -v shellcheck >/dev/null || apt_needed+=(shellcheck)
+# The printer emulator draws receipts with DejaVu Sans Mono (German letters and €).
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || apt_needed+=(fonts-dejavu-core)
 if [ ${#apt_needed[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         export DEBIAN_FRONTEND=noninteractive
