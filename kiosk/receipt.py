@@ -80,6 +80,7 @@ def not_charged_slip(
         Text("NOT CHARGED", bold=True, align=Align.CENTER),
         Blank(),
         Text("Die Aufladung wurde nicht ausgeführt. Ihnen wurde nichts berechnet."),
+        Blank(),
         Text("The top-up was not carried out. You have not been charged."),
         Blank(),
         NameValue("Betrag / Amount:", format_amount(amount, currency)),
@@ -113,6 +114,7 @@ def claim_slip(
         Blank(),
         Text("Die Aufladung konnte nicht sofort abgeschlossen werden. Bitte bewahren Sie "
              "diesen Beleg auf und wenden Sie sich an den Support."),
+        Blank(),
         Text("The top-up could not be completed on the spot. Please keep this slip and "
              "contact support."),
         Blank(),
