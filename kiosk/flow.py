@@ -19,7 +19,7 @@ from kiosk.flow_events import (
     CheckCard, CheckPrinter, Command, Event, JournalLoaded, JournalRow, LoadJournal, PlaySound,
     Press, PrinterChecked, PrinterState, Printed, PrintReceipt, PrintResult, PrintSlip,
     ReaderStatus, Recovering, RegistrationDone, RegistrationPending, ReprintLast, Restart,
-    StartTopup, TestPrint, Tick, TopupFinished, TopupOutcome,
+    StartTopup, PrintTestPage, Tick, TopupFinished, TopupOutcome,
 )
 
 COUNTDOWN_S = 10          # the last seconds before an idle timeout are counted down on screen
@@ -481,7 +481,7 @@ def _admin_press(s: State, e: Press, now: float, cfg: Settings) -> tuple[State, 
         return s, []   # one admin job at a time; the worker answers in order
     if a == Action.ADMIN_RESTART:
         return replace(s, admin=replace(s.admin, message="admin.restarting")), [Restart()]
-    make = {Action.ADMIN_PRINTER: CheckPrinter, Action.ADMIN_TEST_PRINT: TestPrint,
+    make = {Action.ADMIN_PRINTER: CheckPrinter, Action.ADMIN_TEST_PRINT: PrintTestPage,
             Action.ADMIN_REPRINT: ReprintLast, Action.ADMIN_JOURNAL: LoadJournal}.get(a)
     if make is None:
         return s, []

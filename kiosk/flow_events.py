@@ -254,7 +254,7 @@ class ReprintLast:
 
 
 @dataclass(frozen=True)
-class TestPrint:
+class PrintTestPage:
     request: int
 
 
@@ -275,4 +275,4 @@ class PlaySound:
 
 
 Command = Union[CheckCard, CheckPrinter, StartTopup, PrintReceipt, PrintSlip, ReprintLast,
-                TestPrint, LoadJournal, Restart, PlaySound]
+                PrintTestPage, LoadJournal, Restart, PlaySound]

@@ -14,7 +14,7 @@ from typing import Literal, Protocol, Sequence
 from kiosk.flow_events import (
     CardChecked, CardInfo, CardProblem, CardProblemReason, CheckCard, CheckPrinter, Command,
     Event, JournalLoaded, JournalRow, LoadJournal, PrinterChecked, PrinterState, Printed,
-    PrintReceipt, PrintResult, PrintSlip, ReprintLast, Restart, StartTopup, TestPrint,
+    PrintReceipt, PrintResult, PrintSlip, ReprintLast, Restart, StartTopup, PrintTestPage,
     TopupFinished, TopupOutcome,
 )
 
@@ -77,7 +77,7 @@ def _execute(backend: Backend, c: Command) -> Event | None:
         return Printed(c.request, backend.print_slip(c.reference, c.kind))
     if isinstance(c, ReprintLast):
         return Printed(c.request, backend.reprint_last())
-    if isinstance(c, TestPrint):
+    if isinstance(c, PrintTestPage):
         return Printed(c.request, backend.test_print())
     if isinstance(c, LoadJournal):
         return JournalLoaded(c.request, tuple(backend.journal_rows(c.limit)))
@@ -96,7 +96,7 @@ def _failure(c: Command, exc: Exception) -> Event | None:
     if isinstance(c, StartTopup):
         # Money may have moved before the failure: never "not charged", always a claim.
         return TopupFinished(c.request, TopupOutcome("claim", reason=detail))
-    if isinstance(c, (PrintReceipt, PrintSlip, ReprintLast, TestPrint)):
+    if isinstance(c, (PrintReceipt, PrintSlip, ReprintLast, PrintTestPage)):
         return Printed(c.request, PrintResult(False, "error"))
     if isinstance(c, LoadJournal):
         return JournalLoaded(c.request, ())
