@@ -9,6 +9,8 @@ command -v systemd-analyze >/dev/null || apt_needed+=(systemd)
 command -v shellcheck >/dev/null || apt_needed+=(shellcheck)
 # The printer emulator draws receipts with DejaVu Sans Mono (German letters and €).
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || apt_needed+=(fonts-dejavu-core)
+# The UI's QR codes are checked by an independent decoder.
+command -v zbarimg >/dev/null || apt_needed+=(zbar-tools)
 if [ ${#apt_needed[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         export DEBIAN_FRONTEND=noninteractive
