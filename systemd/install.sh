@@ -67,7 +67,8 @@ R=$ROOT  # every path written below is "$R/<absolute path on the kiosk>"
 VENV=/opt/kiosk/venv
 ETC=/etc/kiosk
 CONFIG=$ETC/kiosk.toml
-SECRET=$ETC/client_secret
+# Secrets, handed to the service by LoadCredential= (kiosk.service) under the same names.
+SECRETS=(client_secret admin_pin)
 STATE=/var/lib/kiosk
 UNIT=/etc/systemd/system/kiosk.service
 RULES=/etc/udev/rules.d/99-kiosk.rules
@@ -164,18 +165,24 @@ else
 fi
 
 # LoadCredential= fails the start of the service (status 243/CREDENTIALS, a black screen) when
-# the file is missing, so it must exist even in auth_mode = "device", where it stays unused.
-# It is created empty rather than with a comment or a dummy value: the file holds only the
-# secret, and an empty one is refused by the kiosk with "secret file is empty".
-if [ -e "$R$SECRET" ]; then
-    if [ -n "$(find "$R$SECRET" -perm /077)" ]; then
-        chmod go-rwx "$R$SECRET"
-        say "$SECRET was readable by others: now owner-only"
+# a file is missing, so both must exist; the admin PIN stays unused while [ui] admin_pin_file is
+# empty. They are created empty rather than with a comment or a dummy value: each file holds
+# only its secret, and the kiosk refuses an empty one with "... file is empty", naming it.
+for name in "${SECRETS[@]}"; do
+    secret=$ETC/$name
+    if [ -e "$R$secret" ]; then
+        if [ -n "$(find "$R$secret" -perm /077)" ]; then
+            chmod go-rwx "$R$secret"
+            say "$secret was readable by others: now owner-only"
+        fi
+    else
+        install -m 0600 -o 0 -g 0 /dev/null "$R$secret"
+        say "created an empty $secret (root only)"
     fi
-else
-    install -m 0600 -o 0 -g 0 /dev/null "$R$SECRET"
-    say "created an empty $SECRET (root only); put the client secret in it:"
-    say "  sudo nano $SECRET    (only the secret, nothing else)"
+done
+if [ ! -s "$R$ETC/client_secret" ]; then
+    say "next: put the API client secret, and nothing else, into $ETC/client_secret:"
+    say "  sudo nano $ETC/client_secret"
 fi
 
 # --- the program -------------------------------------------------------------------------------

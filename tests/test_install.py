@@ -94,6 +94,7 @@ def test_fresh_install_writes_exactly_these_files(root):
         "/etc/kiosk": ("dir", 0o755, 0, 0),
         "/etc/kiosk/kiosk.toml": ("file", 0o640, 0, k_gid),
         "/etc/kiosk/client_secret": ("file", 0o600, 0, 0),
+        "/etc/kiosk/admin_pin": ("file", 0o600, 0, 0),
         "/var": ("dir", 0o755, 0, 0),
         "/var/lib": ("dir", 0o755, 0, 0),
         "/var/lib/kiosk": ("dir", 0o700, k_uid, k_gid),
@@ -125,10 +126,12 @@ def test_fresh_install_writes_exactly_these_files(root):
     assert os.readlink(root / "etc/systemd/system/multi-user.target.wants/kiosk.service") == \
         "/etc/systemd/system/kiosk.service"
     assert (root / "etc/kiosk/client_secret").read_bytes() == b""
+    assert (root / "etc/kiosk/admin_pin").read_bytes() == b""
     assert (root / "etc/sysusers.d/kiosk.conf").read_bytes() == \
         (REPO / "systemd/kiosk.sysusers").read_bytes()
     assert (root / "boot/firmware/cmdline.txt").read_text() == CMDLINE  # no --disable-console
     assert "created an empty /etc/kiosk/client_secret" in result.stdout
+    assert "next: put the API client secret" in result.stdout
 
 
 def test_user_and_groups_match_the_unit(root):
@@ -150,8 +153,12 @@ def test_installed_config_loads_and_points_at_the_credential(root):
     config = load_config(root / "etc/kiosk/kiosk.toml")
     # LoadCredential=client_secret:... in the unit; a bare name is looked up in
     # $CREDENTIALS_DIRECTORY by kiosk.config.read_secret_file.
-    credential = unit_settings(UNIT.read_text())["[Service] LoadCredential"][0].split(":")[0]
-    assert config.api.credentials_file == credential
+    credentials = {value.split(":")[0]: value.split(":")[1] for value in
+                   unit_settings(UNIT.read_text())["[Service] LoadCredential"]}
+    assert credentials[config.api.credentials_file] == "/etc/kiosk/client_secret"
+    # The admin PIN credential exists for when the admin menu is turned on; off by default.
+    assert credentials["admin_pin"] == "/etc/kiosk/admin_pin"
+    assert config.ui.admin_pin_file == ""
     assert config.state.directory == "/var/lib/kiosk"
     assert config.reader.device == "/dev/input/kiosk-scanner"
     # Only those lines differ from the example.
@@ -183,6 +190,7 @@ def test_existing_config_and_secret_are_never_overwritten(root):
     result = install(root, "--skip-venv")
     assert (etc / "kiosk.toml").read_text() == '[kiosk]\nid = "filiale-3"\n'
     assert (etc / "client_secret").read_text() == "s3cret\n"
+    assert "next: put the API client secret" not in result.stdout
     # ... but a secret others could read is made owner-only.
     assert stat.S_IMODE((etc / "client_secret").stat().st_mode) == 0o600
     assert "now owner-only" in result.stdout

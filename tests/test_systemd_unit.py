@@ -101,7 +101,8 @@ def test_service_settings_the_kiosk_relies_on():
     assert one("User") == "kiosk"
     assert set(one("SupplementaryGroups").split()) == {"input", "dialout", "video", "render", "audio"}
     assert one("StateDirectory") == "kiosk" and one("ConfigurationDirectory") == "kiosk"
-    assert one("LoadCredential") == "client_secret:/etc/kiosk/client_secret"
+    assert s["[Service] LoadCredential"] == ["client_secret:/etc/kiosk/client_secret",
+                                             "admin_pin:/etc/kiosk/admin_pin"]
     assert "SDL_VIDEODRIVER=kmsdrm" in s["[Service] Environment"]
     assert "SDL_AUDIODRIVER=alsa" in s["[Service] Environment"]
     # Real devices stay reachable: an allow-list, never PrivateDevices=yes.
