@@ -27,6 +27,13 @@ class ReceiptPrinter:
             return PrinterStatus.unknown(gone=True)
         return self.transport.status()
 
+    @property
+    def last_status(self) -> PrinterStatus:
+        """The last status asked, without touching the port (for screens)."""
+        if self.transport is None:
+            return PrinterStatus.unknown(gone=True)
+        return self.transport.last_status
+
     def encode(self, document: Document) -> bytes:
         return encode(document, self.config.columns, slot=self.config.codepage_slot)
 

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import select
 import threading
 
 import pytest
@@ -96,7 +97,10 @@ def test_stale_input_is_flushed_before_a_query(printer_emulator, serial_printer)
     assert serial_printer.status().condition == Condition.READY  # port open
     # A stale "offline, cover open, paper out" byte waits in the input buffer.
     printer_emulator.inject_line_noise(b"\x7e")
-    printer_emulator.wait_for(lambda e: serial_printer._serial.in_waiting > 0)
+    port = serial_printer._serial
+    assert port is not None
+    readable, _, _ = select.select([port.fileno()], [], [], 5)  # the byte has arrived
+    assert readable and port.in_waiting == 1
     assert serial_printer.status().condition == Condition.READY
 
 

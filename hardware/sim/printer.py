@@ -328,6 +328,7 @@ class PrinterEmulator:
         if isinstance(event, StatusQuery):
             self.status_queries += 1
             self._answer(event.n)
+            self._cond.notify_all()
             return
         if isinstance(event, Unknown):
             self.unknown_commands.append(event.data)
