@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -11,7 +12,9 @@ import requests
 
 from hardware.sim.sandbox import Fault, SandboxServer
 from hardware.sim.sandbox_state import euro_text
+from kiosk.secuconnect.models import SmartTransaction
 from tests.fixtures.sandbox import CARD, LOCKED_CARD, TOPUP_EAN
+from tests.test_models import SEED
 
 
 def topup_body(amount: int = 1500, total: int | None = None, card: str = CARD) -> dict:
@@ -156,7 +159,24 @@ def test_card_locked_after_create_fails_the_start(wire, sandbox):
     assert sandbox.ledger == []
 
 
-def test_start_answer_is_shaped_like_the_seed(wire, sandbox):
+def test_first_topup_answer_matches_the_seed(wire, sandbox):
+    # The demo card is the seed's card with balance 0: a 15 EUR top-up in a fresh sandbox
+    # gives the seed's receipt line for line (TA codes included), and the seed's shape.
+    seed = json.loads(SEED.read_text())
+    body = topup_body()
+    body["basket"]["products"][0]["desc"] = "Kartenaufladung 15 EUR"
+    sid = wire.call("POST", "/Smart/Transactions", json=body).json()["id"]
+    done = wire.call("POST", f"/Smart/Transactions/{sid}/start/cash").json()
+    assert done["receipt"] == seed["receipt"]
+    assert done.keys() == seed.keys()
+    assert done["basket"]["products"][0].keys() == seed["basket"]["products"][0].keys()
+    assert done["idents"][0].keys() == seed["idents"][0].keys()
+    assert done["idents"][0]["merchantcard"].keys() == seed["idents"][0]["merchantcard"].keys()
+    parsed = SmartTransaction.from_json(done)
+    assert parsed.succeeded and parsed.card is not None and parsed.card.balance == 1500
+
+
+def test_start_answer_carries_the_new_balance(wire, sandbox):
     sandbox.add_card("9276000000005555", balance=123456)
     sid = wire.call("POST", "/Smart/Transactions",
                     json=topup_body(card="9276000000005555")).json()["id"]

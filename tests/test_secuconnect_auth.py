@@ -205,3 +205,12 @@ def test_refresh_token_readable_by_others_is_refused(device_client, tmp_path):
         device_client.ping()
     assert refused.value.error == "refresh_token_unreadable"
     assert "chmod 600" in refused.value.description
+
+
+def test_device_polling_survives_a_failed_poll(device_client, sandbox):
+    code = device_client.auth.request_device_code()
+    sandbox.inject("token", Fault.server_error(503), attempt=2)  # the first poll
+    device_client.auth.wait_for_device_confirmation(
+        code, on_pending=lambda left: sandbox.confirm_device(code.user_code))
+    assert device_client.auth.is_registered
+    assert [s for p, s in calls(sandbox) if p == "token"] == [200, 503, 200]

@@ -74,3 +74,9 @@ def test_5xx_with_api_payload_keeps_the_support_id(secuconnect, sandbox):
         secuconnect.lookup_card(CARD)
     assert unknown.value.api_error is not None and unknown.value.api_error.status == 502
     assert len(unknown.value.support_id) == 32
+
+
+def test_card_numbers_in_details_are_masked_in_the_message():
+    error = ApiError(400, "ProductException", error_details=f"card {CARD} unknown")
+    assert CARD not in str(error) and CARD[-4:] in str(error)
+    assert error.error_details == f"card {CARD} unknown"  # the field keeps what the API said

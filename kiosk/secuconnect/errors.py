@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from kiosk.cards import mask_card_numbers_in_text
+
 
 class SecuconnectError(Exception):
     """Base of every failure of a secuconnect call."""
@@ -39,7 +41,8 @@ class ApiError(SecuconnectError):
         if self.code is not None:
             text += f" (code {self.code})"
         if self.error_details:
-            text += f": {self.error_details}"
+            # Details may echo what was sent (a card number): messages end up in logs.
+            text += f": {mask_card_numbers_in_text(self.error_details)}"
         if self.support_id:
             text += f" [supportId {self.support_id}]"
         return text
