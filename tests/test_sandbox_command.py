@@ -1,4 +1,4 @@
-"""`kiosk sandbox` as a real process: prints where it listens, writes a working config, stops on Ctrl-C."""
+"""`kiosk sandbox` as a process: prints where it listens, writes a config, stops on Ctrl-C."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The sandbox behaves like secuconnect on the wire: OAuth shapes, validation, state rules, faults per attempt."""
+"""The sandbox on the wire: OAuth shapes, validation, status rules, seed shape, faults."""
 
 from __future__ import annotations
 
@@ -93,8 +93,10 @@ def test_device_grant_on_the_wire(sandbox):
         **creds, "grant_type": "refresh_token", "refresh_token": granted["refresh_token"]}).json()
     cards = sandbox.base_url + "/Loyalty/MerchantCards"
     q = {"q": f"card.cardnumber:{CARD}"}
-    old = requests.get(cards, params=q, headers={"Authorization": f"Bearer {granted['access_token']}"})
-    new = requests.get(cards, params=q, headers={"Authorization": f"Bearer {renewed['access_token']}"})
+    old = requests.get(cards, params=q,
+                       headers={"Authorization": f"Bearer {granted['access_token']}"})
+    new = requests.get(cards, params=q,
+                       headers={"Authorization": f"Bearer {renewed['access_token']}"})
     assert old.status_code == 401 and new.status_code == 200
 
 
@@ -142,7 +144,8 @@ def test_status_rules(wire, sandbox):
     done = wire.call("POST", f"/Smart/Transactions/{sid}/start/cash").json()
     assert done["status"] == "ok"
     again = wire.call("POST", f"/Smart/Transactions/{sid}/start/cash")
-    assert again.status_code == 400 and "status ok cannot be started" in again.json()["error_details"]
+    assert again.status_code == 400
+    assert "status ok cannot be started" in again.json()["error_details"]
     assert wire.call("POST", f"/Smart/Transactions/{sid}/abort").status_code == 400
     assert len(sandbox.ledger) == 1
     assert wire.call("GET", "/Smart/Transactions/STX_NONE").status_code == 404

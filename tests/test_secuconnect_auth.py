@@ -1,4 +1,4 @@
-"""Authentication against the sandbox: token cache and margin, one re-auth on 401 / 403-2003, one fetch at a time, device flow."""
+"""Auth against the sandbox: token margin, one re-auth on 401/403-2003, one fetch, device flow."""
 
 from __future__ import annotations
 

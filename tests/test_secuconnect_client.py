@@ -1,4 +1,4 @@
-"""SecuconnectClient against the sandbox over real HTTP: top-ups, reuse of token and connection, reads, refusals."""
+"""SecuconnectClient against the sandbox: top-ups, token and connection reuse, reads, refusals."""
 
 from __future__ import annotations
 
@@ -158,7 +158,8 @@ def test_ids_cannot_change_the_path(secuconnect, sandbox):
     with pytest.raises(ApiError) as refused:
         secuconnect.get_transaction("../../Loyalty/MerchantCards")
     assert refused.value.status == 404
-    assert sandbox.requests[-1].path == "/api/v2/Smart/Transactions/..%2F..%2FLoyalty%2FMerchantCards"
+    last = sandbox.requests[-1].path
+    assert last == "/api/v2/Smart/Transactions/..%2F..%2FLoyalty%2FMerchantCards"
 
 
 def test_logs_never_hold_card_numbers(secuconnect, sandbox, caplog):

@@ -1,4 +1,4 @@
-"""Every transport fault maps to its error class: NotSent, OutcomeUnknown (work done or not), or ApiError."""
+"""Every transport fault maps to its error class: NotSent, OutcomeUnknown, or ApiError."""
 
 from __future__ import annotations
 
@@ -36,7 +36,8 @@ def _done(sandbox: SandboxServer, call: str) -> bool:
 
 
 @pytest.mark.parametrize("call", ["create", "start"])
-@pytest.mark.parametrize("name, fault, work_done", LOST_ANSWERS, ids=[n for n, _, _ in LOST_ANSWERS])
+@pytest.mark.parametrize("name, fault, work_done", LOST_ANSWERS,
+                         ids=[n for n, _, _ in LOST_ANSWERS])
 def test_lost_answer_is_outcome_unknown(secuconnect, sandbox, call, name, fault, work_done):
     stx = create(secuconnect, "ref-f") if call == "start" else None
     sandbox.inject(call, fault)

@@ -1,4 +1,4 @@
-"""secuconnect sandbox: a look-alike of the API on loopback, with card balances, a ledger and fault injection."""
+"""secuconnect sandbox: an API look-alike on loopback with card balances, a ledger and faults."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Faults the secuconnect sandbox injects into a call: delays, lost answers before or after the work, 5xx, junk."""
+"""Faults the sandbox injects into a call: delays, answers lost before or after the work, junk."""
 
 from __future__ import annotations
 
@@ -101,7 +101,7 @@ class FaultPlan:
 
     def inject(self, call: str, fault: Fault, *, attempt: int | None = None,
                times: int = 1) -> None:
-        """Plan `fault` for attempt number `attempt` of `call`, or else for its next `times` calls."""
+        """Plan `fault` for attempt number `attempt` of `call`, else for its next `times` calls."""
         if call not in CALLS:
             raise ValueError(f"unknown call {call!r}; expected one of {', '.join(CALLS)}")
         if times < 1:

@@ -1,4 +1,4 @@
-"""In-memory secuconnect: OAuth grants and tokens, loyalty cards, Smart Transactions, and a ledger of credits."""
+"""In-memory secuconnect: OAuth grants, tokens, loyalty cards, Smart Transactions, a ledger."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`kiosk sandbox`: run the secuconnect sandbox standalone, with demo cards and a ready client config."""
+"""`kiosk sandbox`: the secuconnect sandbox standalone, with demo cards and a client config."""
 
 from __future__ import annotations
 
@@ -85,7 +85,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
         print("demo cards (sandbox only):")
         for role, (number, balance, flags) in DEMO_CARDS.items():
             extra = ", ".join(name for name, on in flags.items() if on)
-            print(f"  {role:8} {number}  {format_amount(balance)}" + (f"  ({extra})" if extra else ""))
+            note = f"  ({extra})" if extra else ""
+            print(f"  {role:8} {number}  {format_amount(balance)}{note}")
         if args.write_config:
             written = write_client_config(sandbox, args.write_config)
             print(f"config written to {written}")

@@ -1,4 +1,4 @@
-"""secuconnect OAuth: one cached access token, fetched by one thread at a time; device registration."""
+"""secuconnect OAuth: one cached access token, fetched by one thread at a time; device flow."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SecuconnectClient: the Smart Transaction and Loyalty calls a top-up needs, over one keep-alive session."""
+"""SecuconnectClient: the Smart Transaction and Loyalty calls of a top-up, one session."""
 
 from __future__ import annotations
 
@@ -119,7 +119,7 @@ class SecuconnectClient:
         return self._call("GET", f"/Smart/Transactions/{_seg(stx_id)}", SmartTransaction.from_json)
 
     def find_by_merchant_ref(self, merchant_ref: str) -> list[SmartTransaction]:
-        """Transactions carrying exactly `merchant_ref` (how a create with a lost answer is found)."""
+        """Transactions carrying exactly `merchant_ref` (finds a create whose answer was lost)."""
         found = self._call("GET", "/Smart/Transactions", _transaction_list,
                            params={"q": f"merchantRef:{merchant_ref}", "count": 10})
         # The search is a query language, not an exact lookup: keep only exact matches.

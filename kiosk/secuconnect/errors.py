@@ -1,4 +1,4 @@
-"""Typed secuconnect failures: refused (ApiError), certainly not sent, outcome unknown, auth refused."""
+"""Typed secuconnect failures: refused (ApiError), not sent, outcome unknown, auth refused."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One HTTP exchange with secuconnect, its failures sorted into "certainly not sent" or "outcome unknown"."""
+"""One HTTP exchange with secuconnect; failures sorted into "not sent" or "outcome unknown"."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import json
 import logging
 import ssl
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 import urllib3.exceptions
@@ -101,11 +100,6 @@ def json_body(response: requests.Response) -> Any:
         return json.loads(response.content)
     except ValueError:
         return None
-
-
-def path_of(url: str) -> str:
-    """The path of a URL without its query (queries may hold card numbers)."""
-    return urlsplit(url).path or "/"
 
 
 def body_hint(response: requests.Response) -> str:
