@@ -19,7 +19,6 @@ from kiosk.secuconnect.errors import (
     ApiError,
     AuthError,
     NotSentError,
-    OutcomeUnknownError,
     SecuconnectError,
 )
 from kiosk.secuconnect.models import (
@@ -423,8 +422,8 @@ class TopupService:
         progress(State.CREATED)
         return self._start(ref, stx.id, start_type, clock, deadline, progress)
 
-    def _start(self, ref: str, stx_id: str, start_type: str, clock: _Clock, deadline: float,
-               progress: Callable[[State], None]) -> TopupResult:
+    def _start(self, ref: str, stx_id: str, start_type: str, clock: _Clock,
+               deadline: float | None, progress: Callable[[State], None]) -> TopupResult:
         self.journal.advance(ref, State.STARTING)
         progress(State.STARTING)
         try:
@@ -542,8 +541,7 @@ class TopupService:
                 self.journal.advance(ref, State.CREATED, stx_id=stx.id)
                 assert progress is not None
                 progress(State.CREATED)
-                return self._start(ref, stx.id, row.start_type, clock,
-                                   deadline if deadline is not None else 0.0, progress)
+                return self._start(ref, stx.id, row.start_type, clock, deadline, progress)
             self.journal.advance(ref, State.UNKNOWN, stx_id=stx.id)
             if stx.status == "created":
                 # Start was never sent for this reference: abandon the transaction.
@@ -609,14 +607,12 @@ class TopupService:
                         aborted = True
                         continue
             elif stx.not_executed:
-                if aborted or interrupted:
-                    reason = Reason.INTERRUPTED if interrupted else Reason.ABORTED
-                    if refusal is not None:
-                        reason = reason_for_api_error(refusal, "start")
-                elif refusal is not None:
+                if refusal is not None:
                     reason = reason_for_api_error(refusal, "start")
                 elif stx.status == "failed":
-                    reason = Reason.PAYMENT_DECLINED
+                    reason = Reason.PAYMENT_DECLINED  # e.g. the customer gave up at the terminal
+                elif interrupted:
+                    reason = Reason.INTERRUPTED
                 else:
                     reason = Reason.ABORTED
                 return self._not_executed(ref, reason, f"transaction {stx_id} is {stx.status}",

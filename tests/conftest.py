@@ -7,4 +7,4 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-pytest_plugins: list[str] = ["tests.fixtures.reader", "tests.fixtures.sandbox", "tests.fixtures.printer", "tests.fixtures.ui"]
+pytest_plugins: list[str] = ["tests.fixtures.reader", "tests.fixtures.sandbox", "tests.fixtures.printer", "tests.fixtures.ui", "tests.test_topup_env"]

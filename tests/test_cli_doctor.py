@@ -8,7 +8,8 @@ from kiosk import cli
 from kiosk.commands.doctor import run_checks
 from kiosk.config import load_config
 from kiosk.journal import Journal, State
-from tests.test_topup_env import CARD, sandbox, write_config  # noqa: F401  (fixtures)
+from tests.fixtures.sandbox import CARD
+from tests.test_topup_env import secret_file, write_config
 
 
 def failures(checks):
@@ -35,24 +36,26 @@ def test_missing_config(tmp_path, monkeypatch, capsys):
 
 def test_state_directory_missing(sandbox, tmp_path):
     config = write_config(tmp_path, sandbox)
-    (tmp_path / "state").rmdir()
+    state = load_config(config).state_dir
+    state.rmdir()
     failed = failures(run_checks(str(config)))
     assert "state directory does not exist" in failed["state directory"]
-    assert str(tmp_path / "state") in failed["state directory"]
+    assert str(state) in failed["state directory"]
 
 
 def test_state_directory_is_a_file(sandbox, tmp_path):
     config = write_config(tmp_path, sandbox)
-    (tmp_path / "state").rmdir()
-    (tmp_path / "state").write_text("")
+    state = load_config(config).state_dir
+    state.rmdir()
+    state.write_text("")
     failed = failures(run_checks(str(config)))
     assert "state directory does not exist" in failed["state directory"]
-    assert str(tmp_path / "state") in failed["journal"]
+    assert str(state) in failed["journal"]
 
 
 def test_secret_readable_by_others(sandbox, tmp_path):
     config = write_config(tmp_path, sandbox)
-    os.chmod(tmp_path / "client_secret", 0o644)
+    os.chmod(secret_file(config), 0o644)
     failed = failures(run_checks(str(config)))
     assert "chmod 600" in failed["client secret"]
     assert failed["authentication"].startswith("skipped")
@@ -68,7 +71,7 @@ def test_api_unreachable(sandbox, tmp_path):
 
 def test_wrong_secret(sandbox, tmp_path):
     config = write_config(tmp_path, sandbox)
-    (tmp_path / "client_secret").write_text("not-the-secret\n")
+    secret_file(config).write_text("not-the-secret\n")
     failed = failures(run_checks(str(config)))
     assert "refused: invalid_client" in failed["authentication"]
     assert "client_id and the client secret" in failed["authentication"]

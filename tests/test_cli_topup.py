@@ -10,13 +10,9 @@ from hardware.sim.sandbox import Fault
 from kiosk import cli
 from kiosk.config import load_config
 from kiosk.journal import Journal, State
-from tests.test_topup_env import (  # noqa: F401  (fixtures)
-    CARD,
-    FUNDED,
-    UNKNOWN_CARD,
-    sandbox,
-    write_config,
-)
+from tests.fixtures.sandbox import CARD, UNKNOWN_CARD
+from tests.fixtures.sandbox import FUNDED_CARD as FUNDED
+from tests.test_topup_env import secret_file, write_config
 
 
 @pytest.fixture
@@ -75,7 +71,7 @@ def test_topup_amount_limits(run, sandbox):
 
 
 def test_bad_config_and_secret_are_refused_by_name(run, tmp_path, capsys):
-    secret = tmp_path / "client_secret"
+    secret = secret_file(run.config)
     os.chmod(secret, 0o644)
     code, _, err = run("topup", "--card", CARD, "--amount", "10")
     assert code == 2 and str(secret) in err and "chmod 600" in err

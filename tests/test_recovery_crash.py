@@ -20,7 +20,8 @@ import pytest
 from hardware.sim.sandbox import Fault, SandboxServer
 from kiosk.config import load_config
 from kiosk.journal import CRASH_ENV, FINAL, JOURNAL_FILE, Journal, State
-from tests.test_topup_env import CARD, write_config
+from tests.fixtures.sandbox import CARD
+from tests.test_topup_env import write_config
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -33,13 +34,6 @@ def kiosk(config: Path, *args: str, crash_after: str | None = None) -> subproces
         [sys.executable, "-m", "kiosk.cli", *args[:1], "--config", str(config), *args[1:]],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=60,
     )
-
-
-@pytest.fixture
-def sandbox():
-    with SandboxServer() as server:
-        server.add_card(CARD)
-        yield server
 
 
 def ledger_of(sandbox: SandboxServer) -> list[tuple[str, int]]:
@@ -60,7 +54,7 @@ def test_uninterrupted_run(sandbox, tmp_path):
     assert "CREDITED 15,00 EUR to 9276 •••• •••• 2845" in run.stdout
     assert "Aktuelles Guthaben:" in run.stdout and "9276 •••• •••• 2845" in run.stdout
     assert ledger_of(sandbox) == [(CARD, 1500)]
-    check_no_card_numbers([run], tmp_path / "state")
+    check_no_card_numbers([run], load_config(config).state_dir)
 
 
 # (kill point, fault planned in the sandbox for the killed run)
@@ -110,4 +104,4 @@ def test_killed_at_each_step_then_restarted(sandbox, tmp_path, case):
     # Nothing the server holds is left half-way: every transaction ended ok or aborted.
     assert sorted(s["status"] for s in sandbox.transactions if s["status"] != "ok") in (
         [], ["aborted"])
-    check_no_card_numbers(runs, tmp_path / "state")
+    check_no_card_numbers(runs, load_config(config).state_dir)

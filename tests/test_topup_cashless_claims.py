@@ -9,7 +9,8 @@ import pytest
 from hardware.sim.sandbox import Fault
 from kiosk.journal import State
 from kiosk.topup import Outcome, Reason
-from tests.test_topup_env import CARD, env, make_service, sandbox  # noqa: F401  (fixtures)
+from tests.fixtures.sandbox import CARD
+from tests.test_topup_env import make_service
 
 
 class Crash(Exception):

@@ -8,7 +8,7 @@ from hardware.sim.sandbox import Fault
 from kiosk.journal import State
 from kiosk.secuconnect.errors import ApiError
 from kiosk.topup import REASON_TEXT, Outcome, Reason, reason_for_api_error
-from tests.test_topup_env import CARD, env, sandbox  # noqa: F401  (fixtures)
+from tests.fixtures.sandbox import CARD
 
 # The reference's error names (secuconnect-api.md "Errors"), each with the outcome the kiosk
 # promises when `create` is refused with it. Written out here, not derived from the code.

@@ -15,17 +15,11 @@ from kiosk.topup import (
     Reason,
     balance_from_receipt,
 )
-from tests.test_topup_env import (  # noqa: F401  (fixtures)
-    ALL_CARDS,
-    CARD,
-    DELAY,
-    FOREIGN,
-    FUNDED,
-    LOCKED,
-    UNKNOWN_CARD,
-    env,
-    sandbox,
-)
+from tests.fixtures.sandbox import CARD, UNKNOWN_CARD
+from tests.fixtures.sandbox import FOREIGN_CARD as FOREIGN
+from tests.fixtures.sandbox import FUNDED_CARD as FUNDED
+from tests.fixtures.sandbox import LOCKED_CARD as LOCKED
+from tests.test_topup_env import ALL_CARDS, DELAY
 
 
 @pytest.fixture(autouse=True)
