@@ -12,10 +12,15 @@ from kiosk.ui.widgets import Frame, TextPlacement
 
 
 def background_under(surface: pygame.Surface, box: pygame.Rect) -> Color:
-    """The colour most common at the box's corners (inset by 1 px): what the text sits on."""
+    """The colour most common along the box's edge (inset by 1 px): what the text sits on.
+
+    Corners alone can fall on a rounded button's outline, edge midpoints on a glyph; the
+    majority of eight points is the fill.
+    """
     clip = surface.get_rect()
-    points = [(box.left + 1, box.top + 1), (box.right - 2, box.top + 1),
-              (box.left + 1, box.bottom - 2), (box.right - 2, box.bottom - 2)]
+    l, t, r, b = box.left + 1, box.top + 1, box.right - 2, box.bottom - 2
+    cx, cy = box.centerx, box.centery
+    points = [(l, t), (r, t), (l, b), (r, b), (cx, t), (cx, b), (l, cy), (r, cy)]
     colours = [tuple(surface.get_at(p))[:3] for p in points if clip.collidepoint(p)]
     if not colours:
         return (0, 0, 0)

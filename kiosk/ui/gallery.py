@@ -108,7 +108,7 @@ def gallery_settings(config: Config) -> Settings:
 def render_gallery(out_dir: str | os.PathLike[str], config: Config | None = None,
                    sizes: Iterable[tuple[int, int]] = ((800, 480), (480, 800)),
                    languages: Iterable[str] = ("de", "en"), look: Look | None = None,
-                   only: Iterable[str] | None = None) -> list[Shot]:
+                   only: Iterable[str] | None = None, save: bool = True) -> list[Shot]:
     """Render every sample screen per size and language to `out_dir`; returns shots + problems."""
     config = config or Config()
     settings = gallery_settings(config)
@@ -133,6 +133,7 @@ def render_gallery(out_dir: str | os.PathLike[str], config: Config | None = None
                 _, layout, theme = build_frame(state, s, look, size, NOW)
                 problems = tuple(check_frame(surface, frame, layout, theme))
                 path = out / f"{size[0]}x{size[1]}-{language}-{name}.png"
-                pygame.image.save(surface, str(path))
+                if save:
+                    pygame.image.save(surface, str(path))
                 shots.append(Shot(name, size, language, path, problems))
     return shots

@@ -87,3 +87,15 @@ def grid(area: pygame.Rect, count: int, columns: int, gap: int,
     h = cell_height if cell_height else (area.height - gap * (rows - 1)) // rows
     return [pygame.Rect(area.left + (i % columns) * (w + gap), area.top + (i // columns) * (h + gap),
                         w, h) for i in range(count)]
+
+
+def stack(area: pygame.Rect, weights: list[float], gap: int) -> list[pygame.Rect]:
+    """Split `area` top to bottom in proportion to `weights`: never more than the area holds."""
+    free = area.height - gap * (len(weights) - 1)
+    total = sum(weights)
+    rects, y = [], area.top
+    for w in weights:
+        h = max(0, int(free * w / total))
+        rects.append(pygame.Rect(area.left, y, area.width, h))
+        y += h + gap
+    return rects

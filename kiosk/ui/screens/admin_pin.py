@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import math
 
-import pygame
-
 from kiosk.flow import admin_wait_left
 from kiosk.flow_events import Action
+from kiosk.ui.layout import stack
 from kiosk.ui.screens.common import Ctx, footer, header, paragraph, title, two_columns
 from kiosk.ui.screens.keypad import keypad
 from kiosk.ui.widgets import Panel, Text, Widget
@@ -28,11 +27,8 @@ def build(ctx: Ctx) -> list[Widget]:
             b.rect.left = info.left
     head, rest = title(ctx, info, "admin_pin.title", lines=1)
     widgets.append(head)
-    prompt_h = round(lay.px("body") * 1.4)
-    widgets.append(paragraph(ctx, pygame.Rect(rest.left, rest.top, rest.width, prompt_h),
-                             ctx.t("admin_pin.prompt"), name="prompt"))
-    display = pygame.Rect(rest.left, rest.top + prompt_h + lay.gap, rest.width,
-                          max(lay.min_target, round(lay.px("huge") * 1.3)))
+    prompt, display, below = stack(rest, [1, 1.6, 1.4], lay.gap)
+    widgets.append(paragraph(ctx, prompt, ctx.t("admin_pin.prompt"), name="prompt"))
     widgets.append(Panel(display, th.surface, th.primary, lay.radius))
     widgets.append(Text(display.inflate(-2 * lay.gap, -lay.gap), "●" * len(admin.pin),
                         lay.px("title"), th.text, bold=True, align="center", valign="middle",
@@ -42,8 +38,6 @@ def build(ctx: Ctx) -> list[Widget]:
         message = ctx.t("admin.wait", seconds=math.ceil(admin_wait_left(ctx.state, ctx.now)))
     elif admin.message:
         message = ctx.t(admin.message)
-    below = pygame.Rect(rest.left, display.bottom + lay.gap, rest.width,
-                        rest.bottom - display.bottom - lay.gap)
     if message:
         widgets.append(paragraph(ctx, below, message, role="small", color=th.error, bold=True,
                                  name="message"))

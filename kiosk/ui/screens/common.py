@@ -37,7 +37,7 @@ def header(ctx: Ctx) -> list[Widget]:
     """Brand (or the idle countdown) on the left, the language toggle on the right."""
     lay, th = ctx.layout, ctx.theme
     h = lay.header_height
-    pad = max(4, (h - lay.min_target) // 2)
+    pad = max(4, min((h - lay.min_target) // 2, round(h * 0.12)))
     toggle_w = max(lay.min_target * 2, round(lay.width * (0.3 if lay.portrait else 0.2)))
     toggle = pygame.Rect(lay.width - lay.margin - toggle_w, pad, toggle_w, h - 2 * pad)
     left = pygame.Rect(lay.margin, pad, toggle.left - 2 * lay.margin, h - 2 * pad)

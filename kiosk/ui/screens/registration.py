@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pygame
 
+from kiosk.ui.layout import stack
 from kiosk.ui.qr import encode
 from kiosk.ui.screens.common import Ctx, header, paragraph, square_in, title, two_columns
 from kiosk.ui.widgets import Drawing, Panel, Text, Widget
 
 
+@lru_cache(maxsize=8)
+def _matrix(data: str) -> list[list[bool]]:
+    return encode(data)
+
+
 def qr_drawing(ctx: Ctx, rect: pygame.Rect, data: str) -> Drawing:
     """A QR code, dark on white with its quiet zone, whole pixels per module (stays scannable)."""
-    matrix = encode(data)
+    matrix = _matrix(data)
     n = len(matrix) + 8
 
     def paint(surface: pygame.Surface, r: pygame.Rect) -> None:
@@ -37,23 +45,14 @@ def build(ctx: Ctx) -> list[Widget]:
     head, rest = title(ctx, lay.body, "registration.title", lines=1)
     widgets.append(head)
     texts, picture = two_columns(ctx, rest, 0.6)
-    step_h = round(lay.px("body") * 1.3 * 3)
-    widgets.append(paragraph(ctx, pygame.Rect(texts.left, texts.top, texts.width, step_h),
-                             ctx.t("registration.step1", url=url), name="step1"))
-    y = texts.top + step_h + lay.gap
-    step2_h = round(lay.px("body") * 1.3)
-    widgets.append(paragraph(ctx, pygame.Rect(texts.left, y, texts.width, step2_h),
-                             ctx.t("registration.step2"), name="step2"))
-    y += step2_h + lay.gap
-    code_h = round(lay.px("huge") * 1.4)
-    box = pygame.Rect(texts.left, y, texts.width, code_h)
+    step1, step2, box, waiting = stack(texts, [3, 1.2, 2.2, 1], lay.gap)
+    widgets.append(paragraph(ctx, step1, ctx.t("registration.step1", url=url), name="step1"))
+    widgets.append(paragraph(ctx, step2, ctx.t("registration.step2"), name="step2"))
     widgets.append(Panel(box, th.surface, th.primary, lay.radius))
     widgets.append(Text(box.inflate(-2 * lay.gap, -lay.gap // 2), code, lay.px("huge"), th.text,
                         bold=True, align="center", valign="middle", max_lines=1, name="code"))
-    y = box.bottom + lay.gap
-    widgets.append(paragraph(ctx, pygame.Rect(texts.left, y, texts.width, texts.bottom - y),
-                             ctx.t("registration.waiting"), role="small", color=th.muted,
-                             name="waiting"))
+    widgets.append(paragraph(ctx, waiting, ctx.t("registration.waiting"), role="small",
+                             color=th.muted, name="waiting"))
     if url:
         widgets.append(qr_drawing(ctx, square_in(picture), url))
     return widgets

@@ -1,0 +1,103 @@
+"""Every screen in both languages at several sizes: rendered, saved, and checked automatically."""
+
+from __future__ import annotations
+
+import pygame
+import pytest
+
+from kiosk.config import Config, UiConfig
+from kiosk.flow import Screen
+from kiosk.ui.check import check_frame
+from kiosk.ui.gallery import gallery_settings, render_gallery, sample_states
+from kiosk.ui.layout import Layout
+from kiosk.ui.render import Look
+from kiosk.ui.theme import HIGH_CONTRAST, STANDARD, contrast_ratio
+from kiosk.ui.widgets import Button, Frame, Text, draw_frame
+from kiosk.flow_events import Action
+
+
+def problems_of(shots):
+    return [f"{s.size[0]}x{s.size[1]} {s.language} {s.name}: {p}" for s in shots
+            for p in s.problems]
+
+
+def test_samples_cover_every_screen():
+    states = sample_states(gallery_settings(Config()))
+    assert {s.screen for s in states.values()} == set(Screen)
+
+
+def test_every_screen_both_languages_landscape_and_portrait(tmp_path):
+    shots = render_gallery(tmp_path, Config(), sizes=[(800, 480), (480, 800)])
+    assert problems_of(shots) == []
+    assert len(shots) == 2 * 2 * len(sample_states(gallery_settings(Config())))
+    for shot in shots:
+        image = pygame.image.load(str(shot.path))
+        assert image.get_size() == shot.size
+
+
+def test_other_resolutions(tmp_path):
+    shots = render_gallery(tmp_path, Config(),
+                           sizes=[(1024, 600), (1280, 720), (1920, 1080), (600, 1024)],
+                           save=False)
+    assert problems_of(shots) == []
+
+
+@pytest.mark.parametrize("high_contrast,large_text", [(True, False), (False, True), (True, True)])
+def test_high_contrast_and_large_text(tmp_path, high_contrast, large_text):
+    look = Look(high_contrast=high_contrast, large_text=large_text)
+    shots = render_gallery(tmp_path, Config(), sizes=[(800, 480), (480, 800)], look=look,
+                           save=False)
+    assert problems_of(shots) == []
+
+
+def test_eight_presets_and_odd_limits_still_fit(tmp_path):
+    config = Config()
+    from dataclasses import replace
+    from kiosk.config import Cents
+    topup = replace(config.topup, presets=tuple(Cents(c) for c in (500, 1000, 1500, 2000, 2500,
+                                                                   5000, 10000, 99950)),
+                    maximum=Cents(99999), minimum=Cents(250))
+    shots = render_gallery(tmp_path, replace(config, topup=topup),
+                           sizes=[(800, 480), (480, 800)],
+                           only=["amount", "other_amount", "confirm"])
+    assert problems_of(shots) == []
+
+
+def test_theme_colour_pairs_meet_their_bars():
+    for theme in (STANDARD, HIGH_CONTRAST):
+        pairs = [(theme.text, theme.background), (theme.muted, theme.background),
+                 (theme.text, theme.surface), (theme.muted, theme.surface),
+                 (theme.on_primary, theme.primary), (theme.on_secondary, theme.secondary),
+                 (theme.on_key, theme.key), (theme.error, theme.background),
+                 (theme.error, theme.surface), (theme.header_text, theme.header)]
+        for fg, bg in pairs:
+            assert contrast_ratio(fg, bg) >= theme.min_contrast, (theme.name, fg, bg)
+    assert HIGH_CONTRAST.min_contrast == 7.0 and STANDARD.min_contrast == 4.5
+
+
+def test_touch_targets_scale_with_dpi(tmp_path):
+    # A dense panel needs more pixels for 9 mm; the checker measures against that.
+    look = Look(dpi=220)
+    assert Layout(800, 480, 220).min_target == 78
+    shots = render_gallery(tmp_path, Config(), sizes=[(1280, 720)], look=look,
+                           only=["amount", "other_amount", "admin_menu", "confirm"])
+    assert problems_of(shots) == []
+
+
+def test_the_checker_finds_what_it_is_for():
+    pygame.font.init()
+    surface = pygame.Surface((400, 300))
+    layout = Layout(400, 300, 133)
+    frame = Frame([
+        Text(pygame.Rect(10, 10, 40, 14), "Ein viel zu langer Text für diese Box", 20,
+             STANDARD.text, name="long"),
+        Text(pygame.Rect(10, 100, 200, 40), "blass", 20, (200, 200, 200), name="pale"),
+        Button(pygame.Rect(10, 200, 30, 30), "x", Action.BACK, name="tiny"),
+        Button(pygame.Rect(20, 210, 80, 80), "y", Action.CANCEL, name="overlapping"),
+    ])
+    draw_frame(surface, frame, STANDARD, None, 6, 3)
+    found = "\n".join(check_frame(surface, frame, layout, STANDARD))
+    assert "'long'" in found and "does not fit" in found
+    assert "'pale' contrast" in found
+    assert "'tiny' is 30x30 px" in found
+    assert "overlap" in found
