@@ -112,6 +112,7 @@ class KioskUi:
         flags = pygame.FULLSCREEN if fullscreen else 0
         self.window = pygame.display.set_mode(size, flags)
         pygame.display.set_caption("Kiosk")
+        pygame.event.clear()     # nothing from before this UI existed (an earlier window)
         if fullscreen:
             # An invisible cursor image, not set_visible(False): the latter has made touch
             # report one corner on some panels.

@@ -30,7 +30,8 @@ class Ctx:
         return text(self.state.language, key, **values)
 
     def money(self, cents: int) -> str:
-        return format_amount(cents, self.settings.currency)
+        # A no-break space keeps "15,00 €" together when text wraps.
+        return format_amount(cents, self.settings.currency).replace(" ", "\u00a0")
 
 
 def header(ctx: Ctx) -> list[Widget]:

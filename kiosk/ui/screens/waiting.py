@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pygame
 
-from kiosk.ui.screens.common import Ctx, header, paragraph, spinner, square_in, title
+from kiosk.ui.screens.common import Ctx, header, paragraph, spinner, title
 from kiosk.ui.widgets import Widget
 
 
@@ -19,5 +19,8 @@ def waiting(ctx: Ctx, title_key: str, text: str, extra: str = "") -> list[Widget
                              name="text"))
     spin_area = pygame.Rect(rest.left, rest.top + text_h + lay.gap, rest.width,
                             rest.height - text_h - lay.gap)
-    widgets.append(spinner(ctx, square_in(spin_area, 0.8)))
+    side = min(spin_area.width, spin_area.height, round(lay.base * 0.3))
+    spin = pygame.Rect(0, 0, side, side)
+    spin.center = spin_area.center
+    widgets.append(spinner(ctx, spin))
     return widgets
