@@ -12,33 +12,9 @@ from kiosk.ui.loop import TapFilter
 from kiosk.ui.sounds import Sounds, TUNES, tone_samples
 from kiosk.ui.theme import STANDARD
 from kiosk.ui.widgets import Button
-from tests.fixtures.ui import ADMIN_CARD, ADMIN_PIN, LOCKED_CARD, VALID_CARD, ui_settings
-
-
-def press(ui, key, mod=0):
-    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=mod, unicode="",
-                                         scancode=0))
-    ui.iterate(max_wait=0.01)
-
-
-def reach(ui, screen, timeout=5.0):
-    assert ui.run_until(lambda u: u.state.screen == screen and u.frame is not None
-                        and u._shown_screen == screen, timeout), \
-        f"stuck on {ui.state.screen}, wanted {screen}"
-
-
-def tap(ui, clock, name):
-    clock.advance(0.3)              # a human's pause between taps (beyond the debounce)
-    button = ui.frame.button(name)
-    x, y = ui.rotation.to_physical(*button.rect.center)
-    for kind in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP):
-        pygame.event.post(pygame.event.Event(kind, pos=(int(x), int(y)), button=1))
-    ui.iterate(max_wait=0.01)
-
-
-def type_digits(ui, digits):
-    for d in digits:
-        press(ui, getattr(pygame, f"K_{d}"))
+from tests.fixtures.ui import (
+    ADMIN_CARD, ADMIN_PIN, LOCKED_CARD, VALID_CARD, press, reach, tap, type_digits, ui_settings,
+)
 
 
 @pytest.mark.parametrize("start_type", ["cash", "cashless"])
