@@ -270,11 +270,10 @@ class _Stopped(Exception):
 
 
 @dataclass
-class _Clock:
-    """Back-off and deadlines, injectable so tests run without real waiting."""
+class _Backoff:
+    """Exponential back-off between reads; the sleep is injectable so tests need not wait."""
 
     sleep: Callable[[float], None] | None
-    monotonic: Callable[[], float]
     base: float
     cap: float
     stop: threading.Event | None = None
@@ -422,7 +421,7 @@ class TopupService:
         progress(State.CREATED)
         return self._start(ref, stx.id, start_type, clock, deadline, progress)
 
-    def _start(self, ref: str, stx_id: str, start_type: str, clock: _Clock,
+    def _start(self, ref: str, stx_id: str, start_type: str, clock: _Backoff,
                deadline: float | None, progress: Callable[[State], None]) -> TopupResult:
         self.journal.advance(ref, State.STARTING)
         progress(State.STARTING)
@@ -492,7 +491,7 @@ class TopupService:
             results.append(result)
         return results
 
-    def _recover_row(self, row: TopupRow, clock: _Clock) -> TopupResult:
+    def _recover_row(self, row: TopupRow, clock: _Backoff) -> TopupResult:
         ref = row.reference
         if row.state is State.CONFIRMED:
             return TopupResult.from_row(row, Outcome.CONFIRMED)
@@ -508,7 +507,7 @@ class TopupService:
 
     # --- resolving unknown outcomes -----------------------------------------------------------
 
-    def _resolve_create(self, ref: str, clock: _Clock, deadline: float | None, *, start: bool,
+    def _resolve_create(self, ref: str, clock: _Backoff, deadline: float | None, *, start: bool,
                         progress: Callable[[State], None] | None = None) -> TopupResult:
         """Find a create whose answer was lost, by our reference in merchantRef."""
         misses = 0
@@ -553,7 +552,7 @@ class TopupService:
         self,
         ref: str,
         stx_id: str,
-        clock: _Clock,
+        clock: _Backoff,
         deadline: float | None,
         *,
         refusal: ApiError | None = None,
@@ -632,7 +631,7 @@ class TopupService:
                 return self._unresolved(ref, Reason.UNRESOLVED_START)
             clock.pause()
 
-    def _reverse(self, ref: str, stx_id: str, clock: _Clock,
+    def _reverse(self, ref: str, stx_id: str, clock: _Backoff,
                  deadline: float | None) -> TopupResult:
         """Cancel a payment that went through while the top-up did not."""
         while True:
@@ -734,8 +733,8 @@ class TopupService:
     def _expired(self, deadline: float | None) -> bool:
         return deadline is not None and self._monotonic() >= deadline
 
-    def _clock(self, stop: threading.Event | None) -> _Clock:
-        return _Clock(self._sleep, self._monotonic, self._backoff[0], self._backoff[1], stop)
+    def _clock(self, stop: threading.Event | None) -> _Backoff:
+        return _Backoff(self._sleep, self._backoff[0], self._backoff[1], stop)
 
 
 def _plain_amount(cents: int) -> str:
