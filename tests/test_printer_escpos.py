@@ -151,3 +151,12 @@ def test_decoder_handles_any_chunking() -> None:
     decoder = EscPosDecoder(42)
     pieces = [e for i in range(len(data)) for e in decoder.feed(data[i:i + 1])]
     assert pieces == whole
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300), st.integers(1, 7))
+def test_decoder_survives_any_byte_stream(data: bytes, split: int) -> None:
+    # The emulator must never die on what a host sends, however wrong.
+    decoder = EscPosDecoder(32)
+    for start in range(0, len(data), split):
+        decoder.feed(data[start:start + split])

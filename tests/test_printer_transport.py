@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import pygame
@@ -182,3 +183,33 @@ def test_narrow_paper_emulator_prints_32_columns_unwrapped(
     [receipt] = emulator.wait_for_receipts(1)
     assert receipt.wrapped_lines == 0 and receipt.text == render_text(doc, 32)
     assert TEST_STATUS_TIMEOUT < 1
+
+
+def test_unplugged_in_the_middle_of_a_job_is_reported_with_what_was_sent(
+    printer_emulator: PrinterEmulator, make_serial_printer
+) -> None:
+    printer = make_serial_printer(printer_emulator.link)
+    job = encode(Document(tuple(Text(f"Zeile {i:05d} ............") for i in range(2000))
+                          + (Cut(),)), 42)
+    printer_emulator.set_faults(hold_line_after_bytes=300)
+    errors: list[PrintError] = []
+    worker = threading.Thread(target=lambda: _catch(printer, job, errors), daemon=True)
+    worker.start()
+    printer_emulator.wait_for(lambda e: e.faults.hold_line)
+    printer_emulator.stop()  # the cable is pulled while the writer waits for the printer
+    worker.join(timeout=20)
+    assert not worker.is_alive()
+    [error] = errors
+    assert error.failure == PrintFailure.PORT_LOST
+    assert 0 < error.bytes_written < len(job) and not error.nothing_sent
+    assert not printer.connected  # dropped; the next status() reopens it when it is back
+    printer_emulator.start()
+    assert printer.status().condition == Condition.READY
+    assert printer_emulator.receipts == []  # and the job was not sent again by itself
+
+
+def _catch(printer: SerialPrinter, job: bytes, errors: list[PrintError]) -> None:
+    try:
+        printer.print_job(job)
+    except PrintError as exc:
+        errors.append(exc)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from enum import Enum
@@ -165,6 +166,21 @@ class SerialPrinter:
                     self._serial.write(chunk)
                     written += len(chunk)
             except serial.SerialTimeoutException:
+                # Bytes still queued in the port would print whenever the printer resumes:
+                # half a receipt at a random later moment. Throw them away.
+                try:
+                    self._serial.reset_output_buffer()
+                except _PORT_ERRORS:
+                    pass
+                if not os.path.exists(self.port):
+                    # An unplugged pty or USB adapter can look like a stalled write.
+                    self._drop(OSError(f"{self.port} disappeared during the write"))
+                    self._record(PrinterStatus.unknown())
+                    raise PrintError(
+                        PrintFailure.PORT_LOST,
+                        f"port disappeared after {written} of {len(data)} bytes",
+                        port=self.port, bytes_written=written,
+                    ) from None
                 raise PrintError(
                     PrintFailure.WRITE_TIMEOUT,
                     f"write timed out after {self.write_timeout:g} s with {written} of "

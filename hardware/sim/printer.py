@@ -318,6 +318,7 @@ class PrinterEmulator:
                 self.faults.hold_line = True
                 self._held += data
                 data = b""
+                self._cond.notify_all()
         return events
 
     def _handle(self, event: object) -> None:
