@@ -139,6 +139,14 @@ class WatchdogPinger:
     Call `tick()` on every pass through the main loop and never sleep longer than
     `max_sleep()`: then a loop that hangs stops pinging and systemd restarts the kiosk, while a
     busy loop costs one datagram per interval. Without a watchdog (interval None) tick() is a no-op.
+
+    In `kiosk run`:
+        notifier = Notifier()
+        pinger = WatchdogPinger.from_environment(notifier)
+        notifier.status("Journal wird geprüft")      # recovery, devices ...
+        notifier.ready("Bereit")                     # then the loop, which on every pass does
+        pinger.tick(now); metrics.heartbeat()        # and sleeps at most pinger.max_sleep(now)
+        notifier.stopping()                          # on SIGTERM, before cleaning up
     """
 
     # The loop wakes at least this often even without a watchdog (or with a long one), so the
