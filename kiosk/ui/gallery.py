@@ -56,7 +56,7 @@ def sample_states(settings: Settings) -> dict[str, State]:
         "amount": at(Screen.AMOUNT, session=card),
         "other_amount": at(Screen.OTHER_AMOUNT, session=replace(card, typed="35")),
         "other_amount_error": at(Screen.OTHER_AMOUNT, session=replace(
-            card, typed="5000", entry_error="amount_too_high")),
+            card, typed="250", entry_error="amount_too_high")),
         "confirm": at(Screen.CONFIRM, session=chosen),
         "checking_printer": at(Screen.CHECKING_PRINTER, session=chosen),
         "printer_problem": at(Screen.PRINTER_PROBLEM, session=replace(

@@ -131,4 +131,6 @@ STRINGS: dict[str, str] = {
 
     "admin_journal.title": "Letzte Aufladungen",
     "admin_journal.empty": "Noch keine Aufladungen.",
+    "admin_journal.newer": "◀ Neuere",
+    "admin_journal.older": "Ältere ▶",
 }

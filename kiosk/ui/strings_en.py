@@ -131,4 +131,6 @@ STRINGS: dict[str, str] = {
 
     "admin_journal.title": "Recent top-ups",
     "admin_journal.empty": "No top-ups yet.",
+    "admin_journal.newer": "◀ Newer",
+    "admin_journal.older": "Older ▶",
 }

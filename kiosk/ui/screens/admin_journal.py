@@ -23,8 +23,8 @@ def build(ctx: Ctx) -> list[Widget]:
     rows = ctx.state.admin.journal
     widgets = header(ctx)
     buttons, rest = footer(ctx, [(ctx.t("button.back"), Action.BACK, "secondary"),
-                                 ("◀", Action.PAGE, "secondary"),
-                                 ("▶", Action.PAGE, "primary")])
+                                 (ctx.t("admin_journal.newer"), Action.PAGE, "secondary"),
+                                 (ctx.t("admin_journal.older"), Action.PAGE, "primary")])
     head, rest = title(ctx, rest, "admin_journal.title", lines=1)
     widgets.append(head)
     widgets.append(Panel(rest, th.surface, th.outline, lay.radius))
@@ -33,6 +33,8 @@ def build(ctx: Ctx) -> list[Widget]:
     lines = lines_per_row(ctx, inner.width)
     pages = max(1, -(-len(rows) // per_page))
     page = min(ctx.state.admin.page, pages - 1)
+    if pages > 1:
+        head.text = f"{head.text} ({page + 1}/{pages})"
     previous, following = buttons[1], buttons[2]
     assert isinstance(previous, Button) and isinstance(following, Button)
     previous.value, previous.name = -1, "page:-1"

@@ -22,7 +22,7 @@ def build(ctx: Ctx) -> list[Widget]:
     count = len(presets) + 1
     columns = 2 if lay.portrait else min(count, 3 if count in (5, 6, 9) else 4)
     rows = math.ceil(count / columns)
-    cell = min(round(lay.button_height * (2.0 if lay.portrait else 1.5)),
+    cell = min(round(lay.button_height * 2.0),
                (rest.height - (rows - 1) * lay.gap) // rows)
     cell = max(cell, lay.min_target)
     area = pygame.Rect(rest.left, rest.top, rest.width, rows * cell + (rows - 1) * lay.gap)

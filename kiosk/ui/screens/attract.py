@@ -34,9 +34,15 @@ def card_illustration(ctx: Ctx, rect: pygame.Rect) -> Drawing:
         head = pygame.Rect(0, 0, int(w * 0.5), max(6, w // 14))
         head.midbottom = (r.centerx, beam_y)
         pygame.draw.rect(surface, th.text, head, border_radius=4)
-        pygame.draw.polygon(surface, th.error, [(head.left + 6, head.bottom), (head.right - 6,
-                            head.bottom), (bars.right, bars.centery), (bars.left, bars.centery)],
-                            width=max(2, w // 90))
+        # A soft light cone, drawn translucent so the barcode shows through.
+        beam = [(head.left + 6, head.bottom), (head.right - 6, head.bottom),
+                (bars.right + 4, bars.centery), (bars.left - 4, bars.centery)]
+        light = pygame.Surface(r.size, pygame.SRCALPHA)
+        shifted = [(x - r.left, y - r.top) for x, y in beam]
+        pygame.draw.polygon(light, (255, 255, 255, 90), shifted)
+        surface.blit(light, r.topleft)
+        pygame.draw.line(surface, th.error, (bars.left - 4, bars.centery),
+                         (bars.right + 4, bars.centery), max(2, w // 80))
 
     return Drawing(square_in(rect, 0.95), paint, name="illustration")
 

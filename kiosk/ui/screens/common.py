@@ -62,6 +62,8 @@ def title(ctx: Ctx, area: pygame.Rect, key_or_text: str, *, lines: int = 2,
     """A title at the top of `area`; returns it and the area left below it."""
     lay = ctx.layout
     px = lay.px("title")
+    if lay.portrait:
+        lines = max(lines, 2)      # narrow screens wrap titles rather than shrink them
     height = round(px * 1.25 * lines)
     rect = pygame.Rect(area.left, area.top, area.width, height)
     rest = pygame.Rect(area.left, rect.bottom + lay.gap, area.width,
@@ -114,18 +116,30 @@ def footer(ctx: Ctx, buttons: list[tuple[str, Action, str]], *, value: int | Non
 
 def label_value_rows(ctx: Ctx, area: pygame.Rect, rows: list[tuple[str, str, str]]
                      ) -> list[Widget]:
-    """A panel of "label  value" rows; a row's third item is its value size role."""
+    """A panel of "label  value" rows, as tall as it needs (at most `area`), at its top.
+
+    A row's third item is the value's size role ("huge" for amounts).
+    """
     lay, th = ctx.layout, ctx.theme
-    widgets: list[Widget] = [Panel(area, th.surface, th.outline, lay.radius)]
-    inner = area.inflate(-2 * lay.gap, -2 * lay.gap)
-    weights = [2 if role == "huge" else 1 for _, _, role in rows]
-    unit = (inner.height - lay.gap * (len(rows) - 1)) / sum(weights)
+    label_h = round(lay.px("small") * 1.4)
+
+    def natural(role: str) -> int:
+        value_h = round(lay.px(role) * 1.5)
+        return label_h + value_h if lay.portrait else max(label_h, value_h)
+
+    wanted = [natural(role) for _, _, role in rows]
+    inner_h = sum(wanted) + lay.gap * (len(rows) - 1)
+    panel = pygame.Rect(area.left, area.top, area.width,
+                        min(area.height, inner_h + 2 * lay.gap))
+    inner = panel.inflate(-2 * lay.gap, -2 * lay.gap)
+    scale = min(1.0, (inner.height - lay.gap * (len(rows) - 1)) / max(1, sum(wanted)))
+    widgets: list[Widget] = [Panel(panel, th.surface, th.outline, lay.radius)]
     y = inner.top
-    for (label, value, role), weight in zip(rows, weights):
-        h = int(unit * weight)
+    for (label, value, role), want in zip(rows, wanted):
+        h = int(want * scale)
         row = pygame.Rect(inner.left, y, inner.width, h)
         if lay.portrait:
-            lab = pygame.Rect(row.left, row.top, row.width, h // 3)
+            lab = pygame.Rect(row.left, row.top, row.width, min(label_h, h // 3))
             val = pygame.Rect(row.left, lab.bottom, row.width, h - lab.height)
             align = "left"
         else:
