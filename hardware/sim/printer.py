@@ -148,6 +148,9 @@ class PrinterEmulator:
             os.replace(tmp, self.link)  # the link never points nowhere while replugging
             self._decoder = EscPosDecoder(self.columns, dict(self.tables))
             self._state = _State()
+            # A held line and what was stuck in it belong to the old connection.
+            self.faults.hold_line = False
+            self._held = b""
             self._running = True
             self._thread = threading.Thread(target=self._run, name="printer-emulator",
                                             daemon=True)
