@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import pygame
-
 from kiosk.flow_events import Action
-from kiosk.ui.screens.common import Ctx, footer, header, paragraph, title, two_columns
+from kiosk.ui.layout import stack
+from kiosk.ui.screens.common import Ctx, footer, header, paragraph, two_columns
 from kiosk.ui.screens.keypad import keypad
 from kiosk.ui.widgets import Panel, Text, Widget
 
@@ -23,17 +22,15 @@ def build(ctx: Ctx) -> list[Widget]:
                                area=info)
         for b in buttons:
             b.rect.left = info.left     # "back" sits under the entry, on the left
-    head, rest = title(ctx, info, "other.title", lines=1)
-    widgets.append(head)
-    display_h = max(lay.min_target, round(lay.px("huge") * 1.5))
-    display = pygame.Rect(rest.left, rest.top, rest.width, display_h)
+    # Proportional rows: whatever the text size, the column never overflows.
+    head_r, display, below = stack(info, [1.2, 1.5, 1.1], lay.gap)
+    widgets.append(Text(head_r, ctx.t("other.title"), lay.px("title"), th.text, bold=True,
+                        valign="bottom", max_lines=2, name="title"))
     widgets.append(Panel(display, th.surface, th.primary, lay.radius))
     shown = ctx.money(int(session.typed) * 100) if session.typed else ctx.money(0)
     widgets.append(Text(display.inflate(-2 * lay.gap, -lay.gap), shown, lay.px("huge"),
                         th.text if session.typed else th.muted, bold=True, align="right",
                         valign="middle", max_lines=1, name="entry"))
-    below = pygame.Rect(rest.left, display.bottom + lay.gap, rest.width,
-                        rest.bottom - display.bottom - lay.gap)
     values = {"minimum": ctx.money(cfg.minimum_cents), "maximum": ctx.money(cfg.maximum_cents)}
     message = ctx.t(f"other.{session.entry_error}", **values) if session.entry_error else \
         ctx.t("other.hint", **values)
