@@ -109,8 +109,10 @@ def test_service_settings_the_kiosk_relies_on():
     assert one("DevicePolicy") == "closed"
     assert "[Service] PrivateDevices" not in s
     allowed = {value.split()[0] for value in s["[Service] DeviceAllow"]}
-    assert {"char-ttyUSB", "char-ttyACM", "char-ttyAMA", "char-input", "char-drm", "char-fb",
-            "char-alsa"} <= allowed
+    assert {"char-ttyUSB", "char-ttyACM", "char-ttyAMA", "char-ttyS", "char-input", "char-drm",
+            "char-fb", "char-alsa"} <= allowed
+    # Paths would be looked up at every start and warn when missing; groups never do.
+    assert all(not entry.startswith("/") for entry in allowed)
     # The API is on the internet: no IP allow-list, and INET families stay allowed.
     assert "[Service] IPAddressDeny" not in s
     assert {"AF_INET", "AF_INET6", "AF_UNIX"} <= set(one("RestrictAddressFamilies").split())
