@@ -152,6 +152,9 @@ class WatchdogPinger:
     # The loop wakes at least this often even without a watchdog (or with a long one), so the
     # /healthz heartbeat (kiosk/metrics.py) stays fresh; an idle wake-up costs next to nothing.
     IDLE_SLEEP = 5.0
+    # After a failed ping, try again this soon (not a whole interval later), but not on every
+    # pass of a 10 fps animation: each failure is an error line in the journal.
+    RETRY_S = 1.0
 
     def __init__(
         self,
@@ -162,7 +165,7 @@ class WatchdogPinger:
         self.notifier = notifier
         self.interval = interval
         self.clock = clock
-        self._last: float | None = None
+        self._due: float | None = None  # None: ping on the first tick
 
     @classmethod
     def from_environment(cls, notifier: Notifier | None = None) -> "WatchdogPinger":
@@ -174,24 +177,22 @@ class WatchdogPinger:
         return self.interval is not None and self.notifier.enabled
 
     def tick(self, now: float | None = None) -> bool:
-        """Ping if an interval has passed since the last ping; True if a ping was sent."""
+        """Ping if the next ping is due; True if a ping was sent."""
         if not self.enabled:
             return False
+        assert self.interval is not None
         now = self.clock() if now is None else now
-        if self._last is not None and now - self._last < self.interval:  # type: ignore[operator]
+        if self._due is not None and now < self._due:
             return False
         sent = self.notifier.watchdog()
-        # A failed send is retried on the next pass rather than after a whole interval.
-        if sent:
-            self._last = now
+        self._due = now + (self.interval if sent else min(self.RETRY_S, self.interval))
         return sent
 
     def max_sleep(self, now: float | None = None) -> float:
         """Seconds the main loop may sleep before it must call tick() again (at most IDLE_SLEEP)."""
         if not self.enabled:
             return self.IDLE_SLEEP
-        if self._last is None:
+        if self._due is None:
             return 0.0
         now = self.clock() if now is None else now
-        due = self._last + self.interval - now  # type: ignore[operator]
-        return min(self.IDLE_SLEEP, max(0.0, due))
+        return min(self.IDLE_SLEEP, max(0.0, self._due - now))

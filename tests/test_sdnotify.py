@@ -146,14 +146,19 @@ def test_pinger_sends_at_most_once_per_interval_on_a_fake_clock(abstract_socket)
     assert pinger.max_sleep(200.0) == 0.0  # overdue
 
 
-def test_pinger_retries_a_failed_ping_on_the_next_pass(tmp_path):
+def test_pinger_retries_a_failed_ping_soon_but_not_on_every_pass(caplog):
     path = f"/tmp/kiosk-notify-{uuid.uuid4().hex[:12]}.sock"
     pinger = WatchdogPinger(Notifier({"NOTIFY_SOCKET": path}), interval=10.0)
-    assert pinger.tick(0.0) is False  # nobody listening yet
+    with caplog.at_level(logging.ERROR, logger="kiosk.sdnotify"):
+        assert pinger.tick(0.0) is False  # nobody listening yet
+        for now in (0.1, 0.5, 0.9):  # a 10 fps loop must not log an error per frame
+            assert pinger.tick(now) is False
+    assert len(caplog.records) == 1
+    assert pinger.max_sleep(0.5) == pytest.approx(WatchdogPinger.RETRY_S - 0.5)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(path)
     try:
-        assert pinger.tick(0.1) is True  # not held back for a whole interval
+        assert pinger.tick(WatchdogPinger.RETRY_S) is True  # not held back for a whole interval
         assert sock.recv(100) == b"WATCHDOG=1"
     finally:
         sock.close()
