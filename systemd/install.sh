@@ -132,6 +132,11 @@ lookup() {  # lookup passwd|group NAME -> numeric id from the target's own files
 }
 KIOSK_UID=$(lookup passwd kiosk)
 KIOSK_GID=$(lookup group kiosk)
+if [ "$KIOSK_UID" -ge 1000 ]; then
+    # sysusers keeps an existing account: e.g. the login user made in Raspberry Pi Imager.
+    say "warning: 'kiosk' is an ordinary login user (uid $KIOSK_UID) and the service runs as it;"
+    say "  a login user of another name keeps the kiosk's files apart from interactive sessions"
+fi
 
 # --- directories, config, secret ---------------------------------------------------------------
 
