@@ -279,8 +279,9 @@ class SerialPrinter:
         assert port is not None
         if self._late_reply_possible:
             # The last query went unanswered; its reply may still be on its way. Wait for it
-            # and throw it away, so it cannot pass for the answer to this query.
-            self._set_timeout(self.status_timeout)
+            # (returns at once when it comes) and throw it away, so that it cannot pass for
+            # the answer to this query.
+            self._set_timeout(2 * self.status_timeout)
             port.read(1)
             self._late_reply_possible = False
         port.reset_input_buffer()  # stale bytes (late replies, noise) are never an answer
