@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from typing import Callable
 
@@ -28,6 +29,10 @@ FLOW_EVENT = pygame.event.custom_type()     # carries a flow event posted from a
 STOP_EVENT = pygame.event.custom_type()
 ANIMATION_FPS = 10                           # calm progress: 10 frames a second is plenty
 TAP_DEBOUNCE_S = 0.15                        # resistive panels send down/up bursts
+# Drivers whose SDL_WaitEventTimeout really sleeps; elsewhere (kmsdrm, dummy) SDL polls every
+# millisecond inside it, so the loop pumps input at POLL_S instead and sleeps in between.
+BLOCKING_WAIT_DRIVERS = frozenset({"x11", "wayland", "windows", "cocoa"})
+POLL_S = 1 / 30                              # touch latency of at most a frame or two
 DIGIT_KEYS = {getattr(pygame, f"K_{d}"): d for d in range(10)}
 DIGIT_KEYS.update({getattr(pygame, f"K_KP{d}"): d for d in range(10)})
 ACTIVATE_KEYS = {pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE}
@@ -117,6 +122,8 @@ class KioskUi:
             # An invisible cursor image, not set_visible(False): the latter has made touch
             # report one corner on some panels.
             pygame.mouse.set_cursor((8, 8), (0, 0), (0,) * 8, (0,) * 8)
+        self.blocking_wait = pygame.display.get_driver() in BLOCKING_WAIT_DRIVERS
+        self._wake = threading.Event()
         self.rotation = Rotation(self.window.get_size(), rotation)
         self.logical = pygame.Surface(self.rotation.logical)
         self.sounds = Sounds(sound)
@@ -150,9 +157,11 @@ class KioskUi:
     def post(self, event: Event) -> None:
         """Hand a flow event (card scanned, status change, backend answer) to the UI thread."""
         pygame.event.post(pygame.event.Event(FLOW_EVENT, flow_event=event))
+        self._wake.set()
 
     def stop(self) -> None:
         pygame.event.post(pygame.event.Event(STOP_EVENT))
+        self._wake.set()
 
     # --- the loop --------------------------------------------------------------------------------
 
@@ -186,14 +195,28 @@ class KioskUi:
         wait = self._sleep_budget(now)
         if max_wait is not None:
             wait = min(wait, max_wait)
-        first = pygame.event.wait(max(1, int(wait * 1000)))
-        for ev in [first] + pygame.event.get():
+        for ev in self._wait_events(wait):
             self._handle(ev)
         now = self.clock()
         self._feed(Tick(), now)
         if self.on_tick is not None:
             self.on_tick(now)
         self._redraw_if_changed(now)
+
+    def _wait_events(self, wait: float) -> list[pygame.event.Event]:
+        """The events that arrive within `wait` seconds (all pending ones, at least one if any)."""
+        if self.blocking_wait:
+            first = pygame.event.wait(max(1, int(wait * 1000)))
+            return [first] + pygame.event.get()
+        end = time.monotonic() + wait
+        while True:
+            events = pygame.event.get()
+            left = end - time.monotonic()
+            if events or left <= 0:
+                return events
+            # Posts from other threads set _wake, so backend answers need not wait for a poll.
+            self._wake.wait(min(left, POLL_S))
+            self._wake.clear()
 
     def _sleep_budget(self, now: float) -> float:
         budget = self.max_sleep
