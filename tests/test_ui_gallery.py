@@ -101,3 +101,10 @@ def test_the_checker_finds_what_it_is_for():
     assert "'pale' contrast" in found
     assert "'tiny' is 30x30 px" in found
     assert "overlap" in found
+
+
+def test_gallery_command(tmp_path, capsys):
+    from kiosk.ui.gallery import main
+    assert main([str(tmp_path), "--size", "1024x600", "--language", "en", "--large-text"]) == 0
+    assert "0 problems" in capsys.readouterr().out
+    assert (tmp_path / "1024x600-en-confirm.png").exists()

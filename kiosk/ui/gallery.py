@@ -137,3 +137,41 @@ def render_gallery(out_dir: str | os.PathLike[str], config: Config | None = None
                     pygame.image.save(surface, str(path))
                 shots.append(Shot(name, size, language, path, problems))
     return shots
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m kiosk.ui.gallery OUT_DIR [--config PATH] [--size 800x480 ...]`: PNGs + checks."""
+    import argparse
+
+    from kiosk.config import ConfigError, load_config
+
+    parser = argparse.ArgumentParser(prog="python -m kiosk.ui.gallery",
+                                     description="Render every kiosk screen to PNG and check it")
+    parser.add_argument("out_dir")
+    parser.add_argument("--config", help="kiosk config file (default: built-in defaults)")
+    parser.add_argument("--size", action="append", default=[],
+                        help="WIDTHxHEIGHT, repeatable (default 800x480 and 480x800)")
+    parser.add_argument("--language", action="append", choices=["de", "en"], default=[])
+    parser.add_argument("--high-contrast", action="store_true")
+    parser.add_argument("--large-text", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.config) if args.config else Config()
+        sizes = [tuple(int(v) for v in s.lower().split("x")) for s in args.size] or \
+            [(800, 480), (480, 800)]
+    except (ConfigError, ValueError) as exc:
+        parser.error(str(exc))
+    base = look_of(config.ui)
+    chosen = Look(base.dpi, args.high_contrast or base.high_contrast,
+                  args.large_text or base.large_text)
+    shots = render_gallery(args.out_dir, config, sizes,  # type: ignore[arg-type]
+                           args.language or ["de", "en"], look=chosen)
+    bad = [(s, p) for s in shots for p in s.problems]
+    for shot, problem in bad:
+        print(f"{shot.path.name}: {problem}")
+    print(f"{len(shots)} screens written to {args.out_dir}; {len(bad)} problems")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
