@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import threading
 from dataclasses import replace
 
@@ -213,3 +217,26 @@ def _catch(printer: SerialPrinter, job: bytes, errors: list[PrintError]) -> None
         printer.print_job(job)
     except PrintError as exc:
         errors.append(exc)
+
+
+def test_standalone_emulator_command(tmp_path, seed_transaction, receipt_kiosk) -> None:
+    link, out = tmp_path / "kiosk-printer", tmp_path / "out"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hardware.sim.printer", "--link", str(link), "--out", str(out),
+         "--columns", "32"],
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "PYGAME_HIDE_SUPPORT_PROMPT": "1"},
+    )
+    try:
+        assert proc.stderr is not None
+        assert "printer emulator on" in proc.stderr.readline()
+        with SerialPrinter(str(link), status_timeout=TEST_STATUS_TIMEOUT) as printer:
+            doc = _seed_doc(seed_transaction, receipt_kiosk)
+            printer.print_job(encode(doc, 32))
+            line = proc.stderr.readline()
+        assert line.strip().endswith("001.txt")
+        assert (out / "001.txt").read_text(encoding="utf-8") == render_text(doc, 32)
+        assert (out / "001.png").stat().st_size > 0
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=10)
+    assert proc.returncode == 0 and not link.exists()

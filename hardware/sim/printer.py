@@ -395,6 +395,8 @@ class PrinterEmulator:
             self.receipts.append(receipt)
         else:
             self.partial = receipt
+        log.info("printer emulator: %s %s", "receipt" if complete else "partial receipt",
+                 receipt.txt_path)
         self._cond.notify_all()
 
     def _make_receipt(self, lines: list, *, complete: bool, number: int) -> Receipt:
