@@ -1,4 +1,4 @@
-"""The customer session as a state machine: pure (no I/O, no clock), events in, state and commands out.
+"""The customer session as a state machine: pure (no I/O, no clock), events in, state out.
 
 `step(state, event, now, settings)` returns the next state and the commands the shell must
 execute. Every command that answers carries a request number; an answer whose number is not

@@ -64,7 +64,7 @@ def flow() -> Flow:
     return Flow(ui_settings(), T0)
 
 
-# --- the customer's way --------------------------------------------------------------------
+# --- the customer's way ------------------------------------------------------------------------
 
 
 def test_full_topup_with_receipt(flow):
@@ -170,7 +170,7 @@ def test_unreachable_card_check_means_out_of_service(flow):
     assert flow.state.screen == Screen.ATTRACT
 
 
-# --- printer readiness, asked before payment ----------------------------------------------------
+# --- printer readiness, asked before payment ---------------------------------------------------
 
 
 def printer_problem(flow, state=PrinterState(False, True, "paper_out")):
@@ -210,7 +210,7 @@ def test_without_receipt_can_be_forbidden(allowed, backend_allows):
     assert flow.state.screen == Screen.PRINTER_PROBLEM
 
 
-# --- outcomes -------------------------------------------------------------------------------------
+# --- outcomes ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("kind,screen", [("claim", Screen.CLAIM),
@@ -256,7 +256,7 @@ def test_paying_and_printing_cannot_be_left_by_the_customer(flow):
     assert flow.state.screen == Screen.PRINTING
 
 
-# --- stale answers, timeouts, hygiene ----------------------------------------------------------------
+# --- stale answers, timeouts, hygiene ----------------------------------------------------------
 
 
 def test_late_answers_never_reach_the_next_customer(flow):
@@ -325,7 +325,7 @@ def test_new_scan_replaces_the_previous_customer(flow):
     assert flow.state.session.amount_cents is None
 
 
-# --- service status, registration -----------------------------------------------------------------
+# --- service status, registration --------------------------------------------------------------
 
 
 def test_out_of_service_and_recovery(flow):
@@ -388,7 +388,7 @@ def test_language_toggle_everywhere_keeps_the_session(flow):
     assert flow2.state.language == "de"             # also on the attract screen
 
 
-# --- admin ----------------------------------------------------------------------------------------------
+# --- admin -------------------------------------------------------------------------------------
 
 
 def enter_pin(flow, pin, now=None):

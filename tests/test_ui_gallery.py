@@ -5,7 +5,7 @@ from __future__ import annotations
 import pygame
 import pytest
 
-from kiosk.config import Config, UiConfig
+from kiosk.config import Config
 from kiosk.flow import Screen
 from kiosk.ui.check import check_frame
 from kiosk.ui.gallery import gallery_settings, render_gallery, sample_states

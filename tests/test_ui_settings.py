@@ -37,7 +37,8 @@ dpi = 160
     assert s.default_language == "en" and s.idle_timeout_s == 60
     assert s.admin_cards == ("9276999999990000",) and s.admin_pin == "123456"
     assert s.version == __version__ and s.kiosk_id == "kiosk-1"
-    assert look(config.ui).high_contrast and look(config.ui).large_text and look(config.ui).dpi == 160
+    shown = look(config.ui)
+    assert shown.high_contrast and shown.large_text and shown.dpi == 160
 
 
 def pin_file(tmp_path, content, mode=0o600):

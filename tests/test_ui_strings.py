@@ -1,4 +1,4 @@
-"""String catalogs: both languages have every key, the same placeholders, and glyphs the font has."""
+"""String catalogs: every key and placeholder in both languages; the font has every glyph."""
 
 from __future__ import annotations
 

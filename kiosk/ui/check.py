@@ -18,9 +18,10 @@ def background_under(surface: pygame.Surface, box: pygame.Rect) -> Color:
     majority of eight points is the fill.
     """
     clip = surface.get_rect()
-    l, t, r, b = box.left + 1, box.top + 1, box.right - 2, box.bottom - 2
+    left, top, right, bottom = box.left + 1, box.top + 1, box.right - 2, box.bottom - 2
     cx, cy = box.centerx, box.centery
-    points = [(l, t), (r, t), (l, b), (r, b), (cx, t), (cx, b), (l, cy), (r, cy)]
+    points = [(left, top), (right, top), (left, bottom), (right, bottom), (cx, top),
+              (cx, bottom), (left, cy), (right, cy)]
     colours = [tuple(surface.get_at(p))[:3] for p in points if clip.collidepoint(p)]
     if not colours:
         return (0, 0, 0)

@@ -81,12 +81,12 @@ def split_rows(area: pygame.Rect, heights: list[int], gap: int) -> list[pygame.R
 
 def grid(area: pygame.Rect, count: int, columns: int, gap: int,
          cell_height: int | None = None) -> list[pygame.Rect]:
-    """`count` cells in rows of `columns`, filling the area's width (and height if no cell_height)."""
+    """`count` cells in rows of `columns`: the area's width (and height, without cell_height)."""
     rows = max(1, math.ceil(count / columns))
     w = (area.width - gap * (columns - 1)) // columns
     h = cell_height if cell_height else (area.height - gap * (rows - 1)) // rows
-    return [pygame.Rect(area.left + (i % columns) * (w + gap), area.top + (i // columns) * (h + gap),
-                        w, h) for i in range(count)]
+    return [pygame.Rect(area.left + (i % columns) * (w + gap),
+                        area.top + (i // columns) * (h + gap), w, h) for i in range(count)]
 
 
 def stack(area: pygame.Rect, weights: list[float], gap: int) -> list[pygame.Rect]:

@@ -12,8 +12,8 @@ import pygame
 
 from kiosk.config import Config
 from kiosk.flow import (
-    COUNTDOWN_S, Screen, Settings, State, admin_wait_left, countdown, deadline, initial_state,
-    step,
+    COUNTDOWN_S, IDLE_SCREENS, Screen, Settings, State, admin_wait_left, countdown, deadline,
+    initial_state, step,
 )
 from kiosk.flow_events import Action, Command, Event, PlaySound, Press, Tick
 from kiosk.ui.backend import Backend
@@ -163,7 +163,7 @@ class KioskUi:
         pygame.event.post(pygame.event.Event(STOP_EVENT))
         self._wake.set()
 
-    # --- the loop --------------------------------------------------------------------------------
+    # --- the loop -------------------------------------------------------------------------------
 
     def run(self) -> None:
         """Run until stop() or the window is closed; the worker finishes its job first."""
@@ -232,7 +232,7 @@ class KioskUi:
             budget = min(budget, 0.5)
         return max(0.001, budget)
 
-    # --- input -------------------------------------------------------------------------------------
+    # --- input ----------------------------------------------------------------------------------
 
     def _handle(self, ev: pygame.event.Event) -> None:
         now = self.clock()
@@ -292,7 +292,7 @@ class KioskUi:
     def activate(self, button: Button, now: float) -> None:
         self._feed(Press(button.action, button.value), now)
 
-    # --- flow ----------------------------------------------------------------------------------------
+    # --- flow -----------------------------------------------------------------------------------
 
     def _feed(self, event: Event, now: float) -> None:
         self.state, commands = step(self.state, event, now, self.settings)
@@ -307,13 +307,15 @@ class KioskUi:
         else:
             self.worker.submit(command)
 
-    # --- drawing ---------------------------------------------------------------------------------------
+    # --- drawing --------------------------------------------------------------------------------
 
     def _redraw_if_changed(self, now: float) -> None:
         state = self.state
         if state.screen != self._shown_screen:
             self._shown_screen = state.screen
             self.focus = None
+            if state.screen in IDLE_SCREENS:
+                self.keyboard_used = False    # the next customer starts without a focus ring
         phase_frame = int((now - self._started) * ANIMATION_FPS) if state.screen in ANIMATED \
             else 0
         wait = math.ceil(admin_wait_left(state, now)) if state.screen == Screen.ADMIN_PIN else 0

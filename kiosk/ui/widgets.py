@@ -44,7 +44,8 @@ class Button:
 
     def __post_init__(self) -> None:
         if not self.name:
-            self.name = self.action.value if self.value is None else f"{self.action.value}:{self.value}"
+            action = self.action.value
+            self.name = action if self.value is None else f"{action}:{self.value}"
 
 
 @dataclass

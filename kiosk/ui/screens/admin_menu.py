@@ -1,8 +1,7 @@
-"""Admin menu: status of card system, reader and printer, version; printer jobs, journal, restart."""
+"""Admin menu: card system, reader and printer status, version; printing, journal, restart."""
 
 from __future__ import annotations
 
-import pygame
 
 from kiosk.flow_events import Action
 from kiosk.ui.layout import grid

@@ -1,4 +1,4 @@
-"""Claim screen: the outcome is not settled on the spot; the reference is what the customer keeps."""
+"""Claim screen: the outcome is not settled on the spot; the customer keeps the reference."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What every screen shares: the render context, the header (brand, countdown, language), footers."""
+"""What every screen shares: render context, header (brand, countdown, language), footers."""
 
 from __future__ import annotations
 

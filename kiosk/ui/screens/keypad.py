@@ -28,6 +28,6 @@ def keypad(ctx: Ctx, area: pygame.Rect, ok_label: str) -> list[Widget]:
     widgets: list[Widget] = []
     for rect, (label, action, value, kind) in zip(cells, labels):
         widgets.append(Button(rect, label, action, value, kind=kind,  # type: ignore[arg-type]
-                              px=round(lay.px("title") * (0.8 if action == Action.KEYPAD_OK else 1.0)),
+                              px=round(lay.px("title") * (0.8 if kind == "primary" else 1.0)),
                               default=action == Action.KEYPAD_OK))
     return widgets

@@ -1,4 +1,4 @@
-"""Shared shape of the result screens: an icon, a title, a message, maybe a big value, one button."""
+"""Shared shape of result screens: icon, title, message, maybe a big value, one button."""
 
 from __future__ import annotations
 
