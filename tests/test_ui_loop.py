@@ -80,8 +80,9 @@ def test_language_toggle_by_keys(make_ui):
     assert ui.state.language == "en"
 
 
-def test_full_topup_by_taps(make_ui, backend, clock):
-    ui = make_ui()
+@pytest.mark.parametrize("size", [(800, 480), (480, 800), (1920, 1080)])
+def test_full_topup_by_taps(make_ui, backend, clock, size):
+    ui = make_ui(size=size)
     reach(ui, Screen.ATTRACT)
     tap(ui, clock, "language")
     assert ui.state.language == "en"

@@ -116,6 +116,26 @@ def button_padding(button: Button) -> tuple[int, int]:
     return max(6, h // 6), max(4, h // 10)
 
 
+def label_box(button: Button) -> pygame.Rect:
+    pad_x, pad_y = button_padding(button)
+    return button.rect.inflate(-2 * pad_x, -2 * pad_y)
+
+
+def equalize(buttons: list[Button]) -> list[Button]:
+    """Give a group of buttons one text size: the largest at which every label fits its box.
+
+    Without this, a long label shrinks alone and a row of buttons looks uneven.
+    """
+    sizes = []
+    for b in buttons:
+        box = label_box(b)
+        sizes.append(fit_text(b.label, max(1, box.width), max(1, box.height), b.px, True).px)
+    if sizes:
+        for b in buttons:
+            b.px = min(sizes)
+    return buttons
+
+
 def draw_text(surface: pygame.Surface, widget: Text | Button, box: pygame.Rect, text: str,
               px: int, color: Color, bg: Color, bold: bool, align: Align, valign: str,
               max_lines: int, name: str) -> TextPlacement:
@@ -175,8 +195,7 @@ def draw_frame(surface: pygame.Surface, frame: Frame, theme: Theme,
             pygame.draw.rect(surface, fill, w.rect, border_radius=radius)
             if outline:
                 pygame.draw.rect(surface, outline, w.rect, width=2, border_radius=radius)
-            pad_x, pad_y = button_padding(w)
-            box = w.rect.inflate(-2 * pad_x, -2 * pad_y)
+            box = label_box(w)
             frame.texts.append(draw_text(surface, w, box, w.label, w.px, fg, fill, True,
                                          "center", "middle", 0, w.name))
     if focused is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from kiosk.flow_events import Action
 from kiosk.ui.layout import grid
 from kiosk.ui.screens.common import Ctx, header, paragraph, title, two_columns
-from kiosk.ui.widgets import Button, Panel, Widget
+from kiosk.ui.widgets import Button, Panel, Widget, equalize
 
 ITEMS = [
     ("admin_menu.printer", Action.ADMIN_PRINTER),
@@ -51,8 +51,8 @@ def build(ctx: Ctx) -> list[Widget]:
     cells = grid(actions, len(ITEMS), 2, lay.gap,
                  cell_height=max(lay.min_target,
                                  (actions.height - 2 * lay.gap) // 3))
-    for i, ((key, action), rect) in enumerate(zip(ITEMS, cells)):
-        widgets.append(Button(rect, ctx.t(key), action,
-                              kind="primary" if action == Action.ADMIN_EXIT else "secondary",
-                              px=lay.px("small"), default=i == 0))
-    return widgets
+    buttons = [Button(rect, ctx.t(key), action,
+                      kind="primary" if action == Action.ADMIN_EXIT else "secondary",
+                      px=lay.px("button"), default=i == 0)
+               for i, ((key, action), rect) in enumerate(zip(ITEMS, cells))]
+    return widgets + equalize(buttons)

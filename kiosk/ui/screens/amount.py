@@ -9,7 +9,7 @@ import pygame
 from kiosk.flow_events import Action
 from kiosk.ui.layout import grid
 from kiosk.ui.screens.common import Ctx, footer, header, title
-from kiosk.ui.widgets import Button, Widget
+from kiosk.ui.widgets import Button, Widget, equalize
 
 
 def build(ctx: Ctx) -> list[Widget]:
@@ -30,6 +30,8 @@ def build(ctx: Ctx) -> list[Widget]:
     for i, cents in enumerate(presets):
         widgets.append(Button(cells[i], ctx.money(cents), Action.AMOUNT, cents, kind="choice",
                               px=round(lay.px("title") * 1.1), default=i == 0))
+    choices = [w for w in widgets if isinstance(w, Button) and w.action == Action.AMOUNT]
+    equalize(choices)                 # all amounts in one size, however long the longest
     widgets.append(Button(cells[-1], ctx.t("amount.other"), Action.OTHER_AMOUNT,
                           kind="secondary", px=lay.px("button")))
     return widgets + buttons

@@ -14,7 +14,7 @@ from kiosk.money import format_amount
 from kiosk.ui.layout import Layout, split_rows
 from kiosk.ui.strings import text
 from kiosk.ui.theme import Theme
-from kiosk.ui.widgets import Button, Drawing, Panel, Text, Widget
+from kiosk.ui.widgets import Button, Drawing, Panel, Text, Widget, equalize
 
 
 @dataclass(frozen=True)
@@ -110,6 +110,7 @@ def footer(ctx: Ctx, buttons: list[tuple[str, Action, str]], *, value: int | Non
         default_given = default_given or default
         widgets.append(Button(placed[i], label, action, value, kind=kind,  # type: ignore[arg-type]
                               px=lay.px("button"), default=default))
+    equalize([w for w in widgets if isinstance(w, Button)])
     rest = pygame.Rect(area.left, area.top, area.width, top - lay.gap - area.top)
     return widgets, rest
 
