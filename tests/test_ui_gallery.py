@@ -98,6 +98,7 @@ def test_the_checker_finds_what_it_is_for():
     draw_frame(surface, frame, STANDARD, None, 6, 3)
     found = "\n".join(check_frame(surface, frame, layout, STANDARD))
     assert "'long'" in found and "does not fit" in found
+    assert "'long' ('Ein viel zu langer Text für diese Box') shrank to 12 px" in found
     assert "'pale' contrast" in found
     assert "'tiny' is 30x30 px" in found
     assert "overlap" in found

@@ -46,3 +46,10 @@ def test_the_shipped_font_has_every_glyph_we_use():
 def test_language_toggle_names_the_other_language():
     assert text("de", "language.toggle") == "English"
     assert text("en", "language.toggle") == "Deutsch"
+
+
+def test_every_topup_reason_code_has_words():
+    from kiosk.topup import Reason
+    for language in CATALOGS:
+        missing = [r.value for r in Reason if f"reason.{r.value}" not in CATALOGS[language]]
+        assert missing == [], f"{language}: no text for reason codes {missing}"

@@ -28,13 +28,22 @@ def background_under(surface: pygame.Surface, box: pygame.Rect) -> Color:
     return Counter(colours).most_common(1)[0][0]  # type: ignore[return-value]
 
 
+def readable_px(layout: Layout) -> int:
+    """The smallest text size the layout may shrink to and still be read at arm's length."""
+    return max(12, round(layout.base * 0.03))
+
+
 def check_frame(surface: pygame.Surface, frame: Frame, layout: Layout, theme: Theme
                 ) -> list[str]:
     """Every problem found, as readable sentences; empty when the frame is fine."""
     problems: list[str] = []
     screen = surface.get_rect()
+    smallest = readable_px(layout)
     for t in frame.texts:
         problems += _check_text(surface, screen, t, theme)
+        if t.text.strip() and t.px < smallest:
+            problems.append(f"text {t.name!r} ({t.text[:40]!r}) shrank to {t.px} px, below "
+                            f"the readable {smallest} px")
     buttons = frame.buttons
     for b in buttons:
         if b.rect.width < layout.min_target or b.rect.height < layout.min_target:

@@ -81,12 +81,14 @@ def sample_states(settings: Settings) -> dict[str, State]:
         "rejected_malformed": at(Screen.REJECTED, session=Session(
             problem=CardProblemReason.MALFORMED)),
         "not_charged": at(Screen.NOT_CHARGED, session=replace(
-            chosen, outcome=TopupOutcome("not_charged", DEMO_REFERENCE),
+            chosen, outcome=TopupOutcome("not_charged", DEMO_REFERENCE,
+                                         reason="payment_declined"),
             printed=PrintResult(True))),
         "not_charged_refused": at(Screen.NOT_CHARGED, session=replace(
-            chosen, outcome=TopupOutcome("refused", reason="amount"))),
+            chosen, outcome=TopupOutcome("refused", reason="amount_refused"))),
         "claim": at(Screen.CLAIM, session=replace(
-            chosen, outcome=TopupOutcome("claim", DEMO_REFERENCE), printed=PrintResult(True))),
+            chosen, outcome=TopupOutcome("claim", DEMO_REFERENCE, reason="unresolved_start"),
+            printed=PrintResult(True))),
         "out_of_service": at(Screen.OUT_OF_SERVICE, api_ok=False, reader_ok=False),
         "registration": at(Screen.REGISTRATION, registration=Registration(
             "WXYZ-4711", "https://connect.secucard.com/device")),

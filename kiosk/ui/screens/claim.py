@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kiosk.ui.screens.common import Ctx
 from kiosk.ui.screens.result import result
+from kiosk.ui.strings import has
 from kiosk.ui.widgets import Widget
 
 
@@ -12,6 +13,8 @@ def build(ctx: Ctx) -> list[Widget]:
     outcome = session.outcome
     reference = outcome.reference if outcome and outcome.reference else "–"
     lines = [ctx.t("claim.text")]
+    if outcome and has(ctx.state.language, f"reason.{outcome.reason}"):
+        lines.insert(0, ctx.t(f"reason.{outcome.reason}"))
     printed = session.printed
     if session.with_receipt and printed is None:
         lines.append(ctx.t("slip.printing"))

@@ -74,7 +74,8 @@ def title(ctx: Ctx, area: pygame.Rect, key_or_text: str, *, lines: int = 2,
 
 
 def footer(ctx: Ctx, buttons: list[tuple[str, Action, str]], *, value: int | None = None,
-           area: pygame.Rect | None = None) -> tuple[list[Widget], pygame.Rect]:
+           area: pygame.Rect | None = None, share: float | None = None
+           ) -> tuple[list[Widget], pygame.Rect]:
     """Buttons along the bottom (landscape: a row, primary on the right; portrait: a stack).
 
     `buttons` are (label, action, kind); the first "primary" one is the default focus.
@@ -94,7 +95,7 @@ def footer(ctx: Ctx, buttons: list[tuple[str, Action, str]], *, value: int | Non
         placed = {i: rects[k] for k, i in enumerate(order)}
         top = area.bottom - total
     else:
-        width = min(round(area.width * (0.42 if n <= 2 else 0.32)),
+        width = min(round(area.width * (share or (0.42 if n <= 2 else 0.32))),
                     (area.width - (n - 1) * lay.gap) // n)
         width = max(width, lay.min_target)
         x = area.right

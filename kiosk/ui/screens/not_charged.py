@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kiosk.ui.screens.common import Ctx
 from kiosk.ui.screens.result import result
+from kiosk.ui.strings import has
 from kiosk.ui.widgets import Widget
 
 
@@ -12,6 +13,8 @@ def build(ctx: Ctx) -> list[Widget]:
     outcome = session.outcome
     kind = outcome.kind if outcome else "unreachable"
     lines = [ctx.t(f"not_charged.{kind}")]
+    if outcome and has(ctx.state.language, f"reason.{outcome.reason}"):
+        lines.append(ctx.t(f"reason.{outcome.reason}"))
     if kind == "not_charged" and session.with_receipt:
         printed = session.printed
         if printed is None:

@@ -16,8 +16,13 @@ def result(ctx: Ctx, kind: str, title_key: str, message: str, *, value_label: st
     widgets = header(ctx)
     buttons: list[Widget] = []
     rest = lay.body
+    beside_button = lay.body      # landscape: the message may run down beside the button
     if button_key:
-        buttons, rest = footer(ctx, [(ctx.t(button_key), action, "primary")])
+        buttons, rest = footer(ctx, [(ctx.t(button_key), action, "primary")], share=0.3)
+        if not lay.portrait:
+            beside_button = pygame.Rect(lay.body.left, lay.body.top,
+                                        buttons[0].rect.left - lay.gap - lay.body.left,
+                                        lay.body.height)
     side = min(round(lay.px("title") * 1.8), rest.height // 4)
     widgets.append(icon(ctx, pygame.Rect(rest.left, rest.top, side, side), kind))
     head, _ = title(ctx, pygame.Rect(rest.left + side + lay.gap, rest.top,
@@ -41,5 +46,8 @@ def result(ctx: Ctx, kind: str, title_key: str, message: str, *, value_label: st
                             th.text, bold=True, valign="middle", max_lines=1, name="value"))
         area = pygame.Rect(area.left, box.bottom + lay.gap, area.width,
                            area.bottom - box.bottom - lay.gap)
+    if beside_button is not lay.body:
+        area = pygame.Rect(area.left, area.top, beside_button.width,
+                           beside_button.bottom - area.top)
     widgets.append(paragraph(ctx, area, message, name="message"))
     return widgets + buttons
