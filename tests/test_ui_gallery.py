@@ -86,8 +86,8 @@ def test_touch_targets_scale_with_dpi(tmp_path):
 
 def test_the_checker_finds_what_it_is_for():
     pygame.font.init()
-    surface = pygame.Surface((400, 300))
-    layout = Layout(400, 300, 133)
+    surface = pygame.Surface((800, 480))
+    layout = Layout(800, 480, 133)
     frame = Frame([
         Text(pygame.Rect(10, 10, 40, 14), "Ein viel zu langer Text für diese Box", 20,
              STANDARD.text, name="long"),
