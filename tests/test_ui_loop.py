@@ -295,3 +295,27 @@ def test_sounds_are_silent_and_safe():
     samples = tone_samples(TUNES["done"], 8000, 2)
     assert len(samples) == 2 * sum(int(8000 * d) for _, d in TUNES["done"])
     assert max(samples) > 8000 and min(samples) < -8000
+
+
+def test_driver_with_the_real_clock(backend):
+    # As `kiosk simulate --script` would: real time, taps spaced by the driver itself.
+    from kiosk.ui.driver import UiDriver
+    from kiosk.ui.loop import KioskUi
+    from kiosk.ui.render import Look
+    ui = KioskUi(ui_settings(), Look(), backend, size=(800, 480))
+    try:
+        drive = UiDriver(ui)
+        drive.wait_for(Screen.ATTRACT)
+        ui.post(CardScanned(VALID_CARD))
+        drive.wait_for(Screen.CARD)
+        drive.tap("continue")
+        drive.wait_for(Screen.AMOUNT)
+        drive.tap("amount:5000")
+        drive.wait_for(Screen.CONFIRM)
+        drive.tap("confirm")
+        drive.wait_for(Screen.DONE)
+        assert backend.balances[VALID_CARD] == 6250
+        with pytest.raises(TimeoutError, match="waited for the amount screen, still on done"):
+            drive.wait_for(Screen.AMOUNT, timeout=0.2)
+    finally:
+        ui.close()

@@ -138,7 +138,7 @@ class KioskUi:
         self.frames_drawn = 0
         self.played: list[str] = []
         self._drawn_key: object = None
-        self._shown_screen: Screen | None = None
+        self.shown_screen: Screen | None = None
         self._started = clock()
 
     @classmethod
@@ -311,8 +311,8 @@ class KioskUi:
 
     def _redraw_if_changed(self, now: float) -> None:
         state = self.state
-        if state.screen != self._shown_screen:
-            self._shown_screen = state.screen
+        if state.screen != self.shown_screen:
+            self.shown_screen = state.screen
             self.focus = None
             if state.screen in IDLE_SCREENS:
                 self.keyboard_used = False    # the next customer starts without a focus ring
