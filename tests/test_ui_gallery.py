@@ -37,7 +37,8 @@ def test_every_screen_both_languages_landscape_and_portrait(tmp_path):
 
 def test_other_resolutions(tmp_path):
     shots = render_gallery(tmp_path, Config(),
-                           sizes=[(1024, 600), (1280, 720), (1920, 1080), (600, 1024)],
+                           sizes=[(1024, 600), (1280, 720), (1920, 1080), (600, 1024),
+                                  (720, 1280), (1080, 1920)],
                            save=False)
     assert problems_of(shots) == []
 
@@ -45,8 +46,8 @@ def test_other_resolutions(tmp_path):
 @pytest.mark.parametrize("high_contrast,large_text", [(True, False), (False, True), (True, True)])
 def test_high_contrast_and_large_text(tmp_path, high_contrast, large_text):
     look = Look(high_contrast=high_contrast, large_text=large_text)
-    shots = render_gallery(tmp_path, Config(), sizes=[(800, 480), (480, 800)], look=look,
-                           save=False)
+    shots = render_gallery(tmp_path, Config(), sizes=[(800, 480), (480, 800), (1920, 1080)],
+                           look=look, save=False)
     assert problems_of(shots) == []
 
 
