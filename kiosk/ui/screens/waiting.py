@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import pygame
 
 from kiosk.ui.screens.common import Ctx, header, paragraph, spinner, title
-from kiosk.ui.widgets import Widget
+from kiosk.ui.widgets import Drawing, Widget
+
+Picture = Callable[[Ctx, pygame.Rect], Drawing]
 
 
-def waiting(ctx: Ctx, title_key: str, text: str, extra: str = "") -> list[Widget]:
+def waiting(ctx: Ctx, title_key: str, text: str, extra: str = "",
+            picture: Picture = spinner) -> list[Widget]:
     lay, th = ctx.layout, ctx.theme
     widgets = header(ctx)
     head, rest = title(ctx, lay.body, title_key)
@@ -22,5 +27,5 @@ def waiting(ctx: Ctx, title_key: str, text: str, extra: str = "") -> list[Widget
     side = min(spin_area.width, spin_area.height, round(lay.base * 0.3))
     spin = pygame.Rect(0, 0, side, side)
     spin.center = spin_area.center
-    widgets.append(spinner(ctx, spin))
+    widgets.append(picture(ctx, spin))
     return widgets
