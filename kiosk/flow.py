@@ -211,7 +211,7 @@ def _dispatch(s: State, e: Event, now: float, cfg: Settings) -> tuple[State, lis
     if isinstance(e, CardScanned):
         return _scanned(s, e, now, cfg)
     if isinstance(e, CardChecked):
-        return _card_checked(s, e)
+        return _card_checked(s, e, cfg)
     if isinstance(e, PrinterChecked):
         return _printer_checked(s, e, cfg)
     if isinstance(e, TopupFinished):
@@ -285,7 +285,8 @@ def _scanned(s: State, e: CardScanned, now: float, cfg: Settings) -> tuple[State
         return replace(s, screen=Screen.ADMIN_PIN, last_input=now), []
     if s.screen not in SCAN_STARTS_SESSION or not s.in_service:
         return s, []
-    s = replace(_end_session(s, cfg), last_input=now)
+    # A new session, but in the language the person at the kiosk chose before scanning.
+    s = replace(_end_session(s, cfg), last_input=now, language=s.language)
     if e.unreadable:
         return _reject(s, CardProblemReason.UNREADABLE)
     check = check_card_number(number, cfg.card_prefixes)
@@ -303,14 +304,13 @@ def _reject(s: State, reason: CardProblemReason) -> tuple[State, list[Command]]:
     return replace(s, screen=Screen.REJECTED, session=session, pending=0), [PlaySound("rejected")]
 
 
-def _card_checked(s: State, e: CardChecked) -> tuple[State, list[Command]]:
+def _card_checked(s: State, e: CardChecked, cfg: Settings) -> tuple[State, list[Command]]:
     if e.request != s.pending or s.screen != Screen.CHECKING_CARD:
         return s, []
     s = replace(s, pending=0)
     if isinstance(e.result, CardProblem):
         if e.result.reason == CardProblemReason.UNREACHABLE:
-            s = replace(s, api_ok=False, api_detail=e.result.detail, session=Session())
-            return replace(s, screen=_idle_screen(s)), []
+            return _end_session(replace(s, api_ok=False, api_detail=e.result.detail), cfg), []
         return _reject(s, e.result.reason)
     info: CardInfo = e.result
     session = replace(s.session, masked=info.masked or s.session.masked,

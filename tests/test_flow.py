@@ -163,9 +163,11 @@ def test_card_problems_are_shown_with_their_reason(flow, reason):
 
 
 def test_unreachable_card_check_means_out_of_service(flow):
+    run(flow, Press(Action.TOGGLE_LANGUAGE))
     check = request_of(run(flow, CardScanned(VALID_CARD)), CheckCard)
     run(flow, CardChecked(check.request, CardProblem(CardProblemReason.UNREACHABLE, "refused")))
     assert flow.state.screen == Screen.OUT_OF_SERVICE and not flow.state.api_ok
+    assert flow.state.session == Session() and flow.state.language == "de"
     run(flow, ApiStatus(True))
     assert flow.state.screen == Screen.ATTRACT
 
@@ -373,6 +375,14 @@ def test_registration_screen(flow):
     assert flow.state.registration.user_code == "ABCD-1234"
     run(flow, RegistrationDone())
     assert flow.state.screen == Screen.ATTRACT and flow.state.registration is None
+
+
+def test_language_chosen_before_scanning_is_kept(flow):
+    run(flow, Press(Action.TOGGLE_LANGUAGE))
+    at_card(flow)
+    assert flow.state.language == "en"
+    run(flow, Press(Action.CANCEL))
+    assert flow.state.language == "de"
 
 
 def test_language_toggle_everywhere_keeps_the_session(flow):

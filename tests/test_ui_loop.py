@@ -88,6 +88,8 @@ def test_full_topup_by_taps(make_ui, backend, clock, size):
     assert ui.state.language == "en"
     ui.post(CardScanned(VALID_CARD))
     reach(ui, Screen.CARD)
+    assert ui.state.language == "en"
+    assert any(t.text == "Card recognised" for t in ui.frame.texts)
     tap(ui, clock, "continue")
     reach(ui, Screen.AMOUNT)
     tap(ui, clock, "other_amount")
