@@ -87,6 +87,7 @@ class Settings:
     admin_pin: str | None = field(default=None, repr=False)
     version: str = ""
     kiosk_id: str = ""
+    merchant_name: str = ""           # shown in the header; the generic brand when empty
 
 
 @dataclass(frozen=True)

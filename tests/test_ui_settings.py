@@ -37,6 +37,7 @@ dpi = 160
     assert s.default_language == "en" and s.idle_timeout_s == 60
     assert s.admin_cards == ("9276999999990000",) and s.admin_pin == "123456"
     assert s.version == __version__ and s.kiosk_id == "kiosk-1"
+    assert s.merchant_name == "Mein Geschäft"
     shown = look(config.ui)
     assert shown.high_contrast and shown.large_text and shown.dpi == 160
 

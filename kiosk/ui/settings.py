@@ -36,6 +36,7 @@ def flow_settings(config: Config, admin_pin: str | None) -> Settings:
         admin_pin=admin_pin,
         version=__version__,
         kiosk_id=config.kiosk.id,
+        merchant_name=config.kiosk.merchant_name,
     )
 
 

@@ -46,7 +46,8 @@ def header(ctx: Ctx) -> list[Widget]:
     widgets: list[Widget] = [Panel(pygame.Rect(0, 0, lay.width, h), th.header)]
     widgets.append(Panel(pygame.Rect(0, h - 2, lay.width, 2), th.outline))
     if seconds is None:
-        widgets.append(Text(left, ctx.t("brand"), lay.px("header"), th.header_text, bold=True,
+        brand = ctx.settings.merchant_name or ctx.t("brand")
+        widgets.append(Text(left, brand, lay.px("header"), th.header_text, bold=True,
                             valign="middle", max_lines=1, name="brand"))
     else:
         widgets.append(Text(left, ctx.t("countdown", seconds=seconds), lay.px("header"),
