@@ -95,7 +95,8 @@ def test_no_matching_device_is_reported_and_found_once_plugged(make_reader, sink
     scanner.unplug()
     make_reader(scanner, path="", name_match="Barcode")
     status = sink.status()
-    assert not status.connected and "not found" in status.reason
+    assert not status.connected and "no input device named *Barcode*" in status.reason
+    assert "'input' group" in status.reason
     scanner.replug()
     assert sink.status().connected
 
@@ -123,7 +124,8 @@ def test_unplug_and_replug_is_survived_without_spinning(make_reader, scanner, si
     assert not status.connected and "not connected" in status.reason
     assert old.closed  # the dead fd is closed, not polled again
     reads_at_unplug = len(old.read_log)
-    assert reads_at_unplug - reads_before <= 1  # the one read that said ENODEV
+    # The read that said ENODEV (and perhaps the last "nothing pending" of the scan's drain).
+    assert reads_at_unplug - reads_before <= 2
     calls_before, started = scanner.open_calls, time.monotonic()
     time.sleep(0.3)  # a disconnected period to observe, not a synchronisation
     calls = scanner.open_calls - calls_before

@@ -12,7 +12,7 @@ import serial
 from hardware.reader.events import CardScanned, RejectReason, ReaderStatus, ScanRejected
 from hardware.reader.serial_reader import SerialReader
 from hardware.sim.serial_scanner import SerialScannerSim
-from tests.fixtures.reader import CARD, FAST, OTHER_CARD, EventSink
+from tests.fixtures.reader import CARD, FAST, OTHER_CARD, EventSink, wait_until
 
 
 @pytest.fixture
@@ -148,3 +148,19 @@ def test_scanned_digits_never_reach_the_log(make_reader, serial_scanner, sink, c
 def test_a_reader_needs_a_port():
     with pytest.raises(ValueError):
         SerialReader(lambda event: None, port="")
+
+
+def test_a_half_line_at_unplug_is_not_glued_to_the_first_line_after_replug(
+        make_reader, serial_scanner, sink):
+    # A long gap, so that only forgetting the half line at unplug keeps the halves apart.
+    reader = make_reader(gap_timeout=30)
+    sink.status()
+    serial_scanner.send(CARD[:6].encode())
+    wait_until(lambda: reader.decoder.timeout_at() is not None)
+    serial_scanner.unplug()
+    assert not sink.status().connected
+    serial_scanner.plug()
+    while not sink.status().connected:
+        pass  # "disconnected", then possibly "not found" before the new pty is there
+    serial_scanner.scan(CARD[6:])
+    assert sink.next_scan() == ScanRejected(RejectReason.TOO_SHORT, 10)

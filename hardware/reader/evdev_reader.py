@@ -119,7 +119,11 @@ class EvdevReader(ReaderThread):
             device.close()
         if refused is not None and refused.errno in (errno.EACCES, errno.EPERM):
             raise refused  # likely the scanner itself, unreadable for lack of the input group
-        raise DeviceNotFound(errno.ENOENT, f"no input device named *{self.name_match}*")
+        raise DeviceNotFound(
+            errno.ENOENT,
+            f"not connected (no input device named *{self.name_match}*; evdev lists only "
+            f"devices the service user may open: it needs the 'input' group)",
+        )
 
     # --- the thread ----------------------------------------------------------------------------
 
@@ -128,7 +132,8 @@ class EvdevReader(ReaderThread):
             try:
                 device = self._open()
             except OSError as exc:
-                self._status(False, describe_os_error(exc, "input"))
+                found = not isinstance(exc, DeviceNotFound)
+                self._status(False, describe_os_error(exc, "input") if found else exc.strerror)
                 if not self._backoff():
                     break
                 continue

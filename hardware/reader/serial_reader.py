@@ -87,10 +87,13 @@ class SerialReader(ReaderThread):
                 break
 
     def _serve(self, port: Any) -> None:
+        # pyserial re-applies the termios settings on every timeout change, so switch between
+        # two fixed values only: a broken-off line is then rejected within 1.5 gaps.
+        pending_read_s = min(_IDLE_READ_S, self.decoder.gap_timeout / 2)
         while not self.stopping:
-            deadline = self.decoder.timeout_at()
-            port.timeout = _IDLE_READ_S if deadline is None else max(
-                0.0, min(_IDLE_READ_S, deadline - self._clock()))
+            wanted = _IDLE_READ_S if self.decoder.timeout_at() is None else pending_read_s
+            if port.timeout != wanted:
+                port.timeout = wanted
             data = port.read(1)
             if data and port.in_waiting:
                 data += port.read(port.in_waiting)  # drain what else is pending
