@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable, Literal, Union
 
 import pygame
 
 from kiosk.flow_events import Action
+from kiosk.ui.fonts import font
 from kiosk.ui.textfit import FittedText, fit_text
 from kiosk.ui.theme import Color, Theme
 
@@ -136,12 +138,19 @@ def equalize(buttons: list[Button]) -> list[Button]:
     return buttons
 
 
+@lru_cache(maxsize=1024)
+def _line_image(line: str, px: int, bold: bool, color: Color) -> tuple[pygame.Surface,
+                                                                        pygame.Rect]:
+    """A rendered line and its ink bounds; screens redraw the same lines over and over."""
+    image = font(px, bold).render(line, True, color)
+    return image, image.get_bounding_rect()
+
+
 def draw_text(surface: pygame.Surface, widget: Text | Button, box: pygame.Rect, text: str,
               px: int, color: Color, bg: Color, bold: bool, align: Align, valign: str,
               max_lines: int, name: str) -> TextPlacement:
     fitted: FittedText = fit_text(text, max(1, box.width), max(1, box.height), px, bold,
                                   max_lines)
-    f = fitted.font
     if valign == "middle":
         y = box.top + (box.height - fitted.height) // 2
     elif valign == "bottom":
@@ -151,12 +160,12 @@ def draw_text(surface: pygame.Surface, widget: Text | Button, box: pygame.Rect, 
     ink = None
     for line in fitted.lines:
         if line:
-            image = f.render(line, True, color)
+            image, ink_in_image = _line_image(line, fitted.px, bold, color)
             w = image.get_width()
             x = {"left": box.left, "center": box.left + (box.width - w) // 2,
                  "right": box.right - w}[align]
             surface.blit(image, (x, y))
-            bounds = image.get_bounding_rect().move(x, y)
+            bounds = ink_in_image.move(x, y)
             ink = bounds if ink is None else ink.union(bounds)
         y += fitted.line_height
     if ink is None:
