@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from hardware.reader.base import ReaderThread
 from hardware.reader.events import OnEvent
@@ -21,7 +22,7 @@ def open_reader(
     card_prefixes: Sequence[str],
     on_event: OnEvent,
     *,
-    scanner: "VirtualScanner | None" = None,
+    scanner: VirtualScanner | None = None,
     source: str = "",
 ) -> Reader | None:
     """The configured reader, not yet started (call start()); None for type = "none".
@@ -30,12 +31,12 @@ def open_reader(
     given; pass your own to scan with it). `source` names the config file in errors.
     """
     where = f"{source}: " if source else ""
-    common = dict(
-        length=CARD_LENGTH,
-        prefixes=tuple(card_prefixes),
-        gap_timeout=config.gap_timeout_ms / 1000,
-        debounce=config.debounce_s,
-    )
+    common = {
+        "length": CARD_LENGTH,
+        "prefixes": tuple(card_prefixes),
+        "gap_timeout": config.gap_timeout_ms / 1000,
+        "debounce": config.debounce_s,
+    }
     if config.type == "none":
         return None
     if config.type == "serial":

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from evdev import InputEvent, ecodes as e
+from evdev import InputEvent
+from evdev import ecodes as e
 
 from hardware.reader import keycodes
 from hardware.reader.decoder import KeyDecoder, LineDecoder, check_digits

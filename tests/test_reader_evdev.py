@@ -10,9 +10,14 @@ import time
 import pytest
 from evdev import ecodes as e
 
-from hardware.reader.events import CardScanned, RejectReason, ReaderStatus, ScanRejected
 from hardware.reader.evdev_reader import EvdevReader
-from hardware.sim.scanner import SCANNER_KEYS, DeviceSpec, FakeInputDevice, VirtualScanner
+from hardware.reader.events import CardScanned, ReaderStatus, RejectReason, ScanRejected
+from hardware.sim.scanner import (
+    SCANNER_KEYS,
+    DeviceSpec,
+    FakeInputDevice,
+    VirtualScanner,
+)
 from tests.fixtures.reader import CARD, FAST, OTHER_CARD, EventSink, wait_until
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from evdev import ecodes as e
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hardware.reader import keycodes
 from hardware.reader.decoder import KeyDecoder, LineDecoder

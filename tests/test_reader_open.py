@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from evdev import ecodes as e
 
-from hardware.reader.events import CardScanned, ScanRejected
 from hardware.reader.evdev_reader import EvdevReader
+from hardware.reader.events import CardScanned, ScanRejected
 from hardware.reader.serial_reader import SerialReader
 from hardware.sim.scanner import VirtualScanner
 from kiosk.cards import CARD_LENGTH

@@ -9,7 +9,7 @@ import time
 import pytest
 import serial
 
-from hardware.reader.events import CardScanned, RejectReason, ReaderStatus, ScanRejected
+from hardware.reader.events import CardScanned, ReaderStatus, RejectReason, ScanRejected
 from hardware.reader.serial_reader import SerialReader
 from hardware.sim.serial_scanner import SerialScannerSim
 from tests.fixtures.reader import CARD, FAST, OTHER_CARD, EventSink, wait_until

@@ -6,7 +6,13 @@ import errno
 import logging
 import threading
 
-from hardware.reader.events import CardScanned, OnEvent, ReaderEvent, ReaderStatus, ScanRejected
+from hardware.reader.events import (
+    CardScanned,
+    OnEvent,
+    ReaderEvent,
+    ReaderStatus,
+    ScanRejected,
+)
 
 log = logging.getLogger("hardware.reader")
 
@@ -66,7 +72,7 @@ class ReaderThread:
     def connected(self) -> bool:
         return self._last_status is not None and self._last_status.connected
 
-    def __enter__(self) -> "ReaderThread":
+    def __enter__(self) -> ReaderThread:
         self.start()
         return self
 

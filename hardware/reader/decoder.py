@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from hardware.reader import keycodes as k
 from hardware.reader.events import CardScanned, RejectReason, ScanRejected, ScanResult

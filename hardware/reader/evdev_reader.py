@@ -6,7 +6,8 @@ import errno
 import os
 import select
 import time
-from typing import Any, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from hardware.reader import keycodes as k
 from hardware.reader.base import ReaderThread, describe_os_error, log

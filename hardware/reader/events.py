@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Callable, Union
 
 
 class RejectReason(str, Enum):
@@ -49,6 +49,6 @@ class ReaderStatus:
     reason: str = ""
 
 
-ReaderEvent = Union[CardScanned, ScanRejected, ReaderStatus]
-ScanResult = Union[CardScanned, ScanRejected]
+ReaderEvent = CardScanned | ScanRejected | ReaderStatus
+ScanResult = CardScanned | ScanRejected
 OnEvent = Callable[[ReaderEvent], None]

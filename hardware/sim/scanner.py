@@ -7,10 +7,11 @@ import os
 import struct
 import threading
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
-from evdev import InputEvent, ecodes as e
+from evdev import InputEvent
+from evdev import ecodes as e
 
 # struct input_event as the kernel hands it to evdev's read() on 64-bit Linux:
 # struct timeval (two longs), __u16 type, __u16 code, __s32 value.
@@ -60,14 +61,14 @@ class KeyStream:
         self.events: list[InputEvent] = []
 
     def _emit(self, code: int, value: int) -> None:
-        sec, usec = int(self.t), int(round((self.t % 1) * 1_000_000))
+        sec, usec = int(self.t), round((self.t % 1) * 1_000_000)
         if usec == 1_000_000:
             sec, usec = sec + 1, 0
         self.events.append(InputEvent(sec, usec, e.EV_MSC, e.MSC_SCAN, 0x70000 + code))
         self.events.append(InputEvent(sec, usec, e.EV_KEY, code, value))
         self.events.append(InputEvent(sec, usec, e.EV_SYN, e.SYN_REPORT, 0))
 
-    def tap(self, code: int, *, mods: Sequence[int] = (), repeats: int = 0) -> "KeyStream":
+    def tap(self, code: int, *, mods: Sequence[int] = (), repeats: int = 0) -> KeyStream:
         """Press `code` with `mods` held; `repeats` autorepeat events as if the key stuck."""
         step = self.key_s / 4
         for mod in mods:
@@ -85,7 +86,7 @@ class KeyStream:
         self.t += self.key_s - step
         return self
 
-    def text(self, text: str, *, keypad: bool = False, enter: int = e.KEY_ENTER) -> "KeyStream":
+    def text(self, text: str, *, keypad: bool = False, enter: int = e.KEY_ENTER) -> KeyStream:
         """Type `text`; CR and LF become `enter` (KEY_ENTER or KEY_KPENTER)."""
         for char in text:
             mods, code = chord_for(char, keypad=keypad)
@@ -94,7 +95,7 @@ class KeyStream:
             self.tap(code, mods=mods)
         return self
 
-    def pause(self, seconds: float) -> "KeyStream":
+    def pause(self, seconds: float) -> KeyStream:
         self.t += seconds
         return self
 

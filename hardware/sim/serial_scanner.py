@@ -64,7 +64,7 @@ class SerialScannerSim:
     def close(self) -> None:
         self.unplug()
 
-    def __enter__(self) -> "SerialScannerSim":
+    def __enter__(self) -> SerialScannerSim:
         return self
 
     def __exit__(self, *exc: object) -> None:
