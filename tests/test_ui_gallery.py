@@ -74,6 +74,10 @@ def test_theme_colour_pairs_meet_their_bars():
         for fg, bg in pairs:
             assert contrast_ratio(fg, bg) >= theme.min_contrast, (theme.name, fg, bg)
     assert HIGH_CONTRAST.min_contrast == 7.0 and STANDARD.min_contrast == 4.5
+    # Boundaries of controls and the focus ring: WCAG's 3:1 for non-text contrast.
+    for theme in (STANDARD, HIGH_CONTRAST):
+        for colour in (theme.focus, theme.outline, theme.on_secondary, theme.primary):
+            assert contrast_ratio(colour, theme.background) >= 3.0, (theme.name, colour)
 
 
 def test_touch_targets_scale_with_dpi(tmp_path):
