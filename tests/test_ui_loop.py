@@ -321,3 +321,24 @@ def test_driver_with_the_real_clock(backend):
             drive.wait_for(Screen.AMOUNT, timeout=0.2)
     finally:
         ui.close()
+
+
+def test_shell_keys_come_first(make_ui):
+    # `kiosk simulate` maps F1 to a demo scan; the UI's own keys keep working.
+    seen = []
+
+    def on_key(ev):
+        seen.append(ev.key)
+        if ev.key == pygame.K_F1:
+            ui.post(CardScanned(VALID_CARD))
+            return True
+        return False
+
+    ui = make_ui(on_key=on_key)
+    reach(ui, Screen.ATTRACT)
+    press(ui, pygame.K_F1)
+    reach(ui, Screen.CARD)
+    assert not ui.keyboard_used                        # consumed: no focus ring
+    press(ui, pygame.K_RETURN)
+    reach(ui, Screen.AMOUNT)
+    assert seen == [pygame.K_F1, pygame.K_RETURN]

@@ -103,12 +103,16 @@ class KioskUi:
                  size: tuple[int, int] = (800, 480), rotation: int = 0,
                  fullscreen: bool = False, sound: bool = True,
                  on_tick: Callable[[float], None] | None = None, max_sleep: float = 1.0,
+                 on_key: Callable[[pygame.event.Event], bool] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.settings = settings
         self.look = look
         self.clock = clock
         self.on_tick = on_tick
         self.max_sleep = max_sleep
+        # Extra keys of a shell (e.g. F1-F4 = demo scans in `kiosk simulate`): called first
+        # for every key press; True means it was handled there.
+        self.on_key = on_key
         pygame.display.init()
         pygame.font.init()
         if size == (0, 0):
@@ -266,6 +270,8 @@ class KioskUi:
             self.activate(button, now)
 
     def _key(self, ev: pygame.event.Event, now: float) -> None:
+        if self.on_key is not None and self.on_key(ev):
+            return
         self.keyboard_used = True
         frame = self.frame
         if frame is None:
