@@ -13,4 +13,6 @@ Wiring it up (what `kiosk run` / `kiosk simulate` do):
     ui.run()          # in the main thread, until ui.stop() (e.g. from a SIGTERM handler)
 
 `backend` implements kiosk.ui.backend.Backend; its methods run in the UI's one worker thread.
+`on_key=` lets a shell add keys (F1-F4 demo scans); kiosk.ui.driver.UiDriver scripts a customer
+(keys, taps, waiting for screens, screenshots); kiosk.ui.gallery renders every screen to PNG.
 """
