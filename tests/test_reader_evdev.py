@@ -8,7 +8,9 @@ import re
 import time
 
 import pytest
+from evdev import InputEvent
 from evdev import ecodes as e
+from evdev.eventio import EventIO
 
 from hardware.reader.evdev_reader import EvdevReader
 from hardware.reader.events import CardScanned, ReaderStatus, RejectReason, ScanRejected
@@ -278,11 +280,11 @@ def test_a_hung_up_device_that_reads_as_empty_is_dropped_not_spun_on(make_reader
     class SilentHangup(FakeInputDevice):
         """A driver that reports a hang-up to poll() but 'nothing pending' to read()."""
 
-        def _read_raw(self, count):
+        def read(self):
             if self.unplugged:
                 self.read_log.append(-1)
                 raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
-            return super()._read_raw(count)
+            return super().read()
 
     scanner = VirtualScanner()
     devices: list[FakeInputDevice] = []
@@ -299,3 +301,43 @@ def test_a_hung_up_device_that_reads_as_empty_is_dropped_not_spun_on(make_reader
     scanner.unplug()
     assert not sink.status().connected
     assert devices[0].closed and devices[0].read_log == [-1]
+
+
+def test_the_fake_device_is_parsed_by_evdevs_own_reader(scanner):
+    device = scanner.open_device(scanner.path)
+    sent = scanner.stream().text(CARD + "\r").events
+    scanner.send(sent)
+    assert isinstance(device, EventIO)  # read() is InputDevice's, not a look-alike
+    got: list[InputEvent] = []
+    with pytest.raises(BlockingIOError):
+        while True:
+            batch = list(device.read())
+            assert 0 < len(batch) <= 64  # evdev reads at most 64 events per call
+            got += batch
+    assert [(ev.sec, ev.usec, ev.type, ev.code, ev.value) for ev in got] == [
+        (ev.sec, ev.usec, ev.type, ev.code, ev.value) for ev in sent
+    ]
+    assert all(type(ev) is InputEvent for ev in got)
+    assert device.read_one() is None
+    device.close()
+
+
+# The real evdev opener and lister, on a machine without the device.
+def test_with_real_evdev_a_missing_device_path_is_reported(tmp_path, sink):
+    with EvdevReader(sink, path=str(tmp_path / "usb-Scanner-event-kbd"), **FAST):
+        status = sink.status()
+        assert not status.connected and "not connected" in status.reason
+
+
+def test_with_real_evdev_a_file_that_is_no_input_device_is_reported(tmp_path, sink):
+    not_input = tmp_path / "not-an-input-device"
+    not_input.write_bytes(b"")
+    with EvdevReader(sink, path=str(not_input), **FAST):
+        status = sink.status()
+        assert not status.connected and status.reason
+
+
+def test_with_real_evdev_no_device_matches_the_name(sink):
+    with EvdevReader(sink, name_match="Virtual Barcode Scanner", **FAST):
+        status = sink.status()
+        assert not status.connected and "'input' group" in status.reason

@@ -71,7 +71,9 @@ class SerialReader(ReaderThread):
                 self._open_port = port
             self._reset_backoff()
             try:
-                port.reset_input_buffer()  # bytes from before we listened are no scan
+                # Bytes from before we listened are no scan (pyserial's open() flushes too; stated
+                # here so the rule does not rest on that).
+                port.reset_input_buffer()
                 self._status(True)
                 self._serve(port)
             except (serial.SerialException, OSError) as exc:

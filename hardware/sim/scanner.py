@@ -7,16 +7,16 @@ import os
 import struct
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from evdev import InputEvent
 from evdev import ecodes as e
+from evdev.eventio import EventIO
 
 # struct input_event as the kernel hands it to evdev's read() on 64-bit Linux:
 # struct timeval (two longs), __u16 type, __u16 code, __s32 value.
 _EVENT = struct.Struct("@llHHi")
-_READ_EVENTS = 64  # evdev reads at most this many events per read()
 _WRITE_EVENTS = 4096 // _EVENT.size  # one atomic pipe write never splits an event
 
 DEFAULT_NAME = "Virtual Barcode Scanner Keyboard"
@@ -100,11 +100,12 @@ class KeyStream:
         return self
 
 
-class FakeInputDevice:
+class FakeInputDevice(EventIO):
     """Offers what the reader uses of evdev.InputDevice, over a pipe whose read end is `fd`.
 
-    Events are written as the kernel's struct input_event bytes and parsed back into genuine
-    InputEvent objects, so select/poll and non-blocking reads behave as on a real device.
+    Events are written as the kernel's struct input_event bytes; read() and read_one() are
+    evdev's own (EventIO, the base of InputDevice), so parsing, select/poll and non-blocking
+    reads behave as on a real device.
     """
 
     def __init__(self, path: str, name: str, keys: Iterable[int]) -> None:
@@ -114,7 +115,6 @@ class FakeInputDevice:
         self._keys = sorted(keys)
         self.fd, self._write_fd = os.pipe()
         os.set_blocking(self.fd, False)
-        self._pending = b""
         self.grabbed = False
         self.grab_error: int | None = None  # errno grab() fails with (EBUSY: someone else has it)
         self.closed = False
@@ -143,36 +143,27 @@ class FakeInputDevice:
             raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
         self.grabbed = False
 
-    def read(self):  # a generator, like InputDevice.read: errors surface on the first next()
-        for raw in self._read_raw(_READ_EVENTS):
-            yield InputEvent(*raw)
-
-    def read_one(self) -> InputEvent | None:
+    def read(self) -> Iterator[InputEvent]:
+        """Like InputDevice.read (a generator: errors surface on the first next())."""
+        self._check_alive()
         try:
-            raws = self._read_raw(1)
-        except BlockingIOError:
-            return None
-        return InputEvent(*raws[0])
-
-    def _read_raw(self, count: int) -> list[tuple[int, int, int, int, int]]:
-        if self.closed:
-            raise OSError(errno.EBADF, os.strerror(errno.EBADF))
-        if self.unplugged:
-            self.read_log.append(-1)
-            raise OSError(errno.ENODEV, os.strerror(errno.ENODEV))
-        try:
-            data = os.read(self.fd, count * _EVENT.size)
-        except BlockingIOError:  # nothing pending, as evdev's read() reports it
+            events = list(EventIO.read(self))  # evdev's own parser, reading our fd
+        except BlockingIOError:  # nothing pending
             self.read_log.append(-1)
             raise
-        if not data:
+        self.read_log.append(len(events))
+        yield from events
+
+    def read_one(self) -> InputEvent | None:
+        self._check_alive()
+        return EventIO.read_one(self)
+
+    def _check_alive(self) -> None:
+        if self.closed:
+            raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+        if self.unplugged:  # what the kernel answers once the device is gone
             self.read_log.append(-1)
             raise OSError(errno.ENODEV, os.strerror(errno.ENODEV))
-        data = self._pending + data
-        whole = len(data) - len(data) % _EVENT.size
-        self._pending = data[whole:]
-        self.read_log.append(whole // _EVENT.size)
-        return [_EVENT.unpack_from(data, i) for i in range(0, whole, _EVENT.size)]
 
     def close(self) -> None:
         if not self.closed:
