@@ -56,6 +56,11 @@ class ApiConfig:
         default=300.0, metadata=_check(lambda v: v > 0, "a number > 0")
     )
     is_demo: bool = False
+    # While the kiosk runs, it asks the API this often whether it is reachable: the
+    # out-of-service screen appears when it is not and clears by itself when it is back.
+    health_interval_s: float = field(
+        default=15.0, metadata=_check(lambda v: v > 0, "a number > 0")
+    )
 
     @property
     def resolved_token_url(self) -> str:
