@@ -111,7 +111,7 @@ class TopupConfig:
 class ReaderConfig:
     type: Literal["evdev", "serial", "simulator", "none"] = "evdev"
     # evdev: a path (best: /dev/input/by-id/...-event-kbd) or, if empty, a name to match.
-    device: str = ""
+    device: str = "/dev/input/kiosk-scanner"  # the udev rule's stable name
     name_match: str = ""
     # serial-mode scanners
     serial_port: str = ""

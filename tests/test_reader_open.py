@@ -39,7 +39,7 @@ def test_evdev_by_name_match():
 
 def test_evdev_without_device_or_name_is_refused_naming_the_key():
     with pytest.raises(ConfigError, match=r"^/etc/k.toml: \[reader\] device: required"):
-        open_reader(ReaderConfig(type="evdev"), ("9276",), print, source="/etc/k.toml")
+        open_reader(ReaderConfig(type="evdev", device=""), ("9276",), print, source="/etc/k.toml")
 
 
 def test_an_unknown_suffix_key_is_refused_naming_the_key():
