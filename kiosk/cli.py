@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.commands.journal",
     "kiosk.commands.doctor",
     "kiosk.commands.sandbox",
+    "kiosk.commands.bench",
 )
 
 

@@ -1,0 +1,40 @@
+"""`kiosk bench`: measure the kiosk's performance numbers on this machine (table, optional JSON)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from kiosk.bench import PARTS, BenchOptions, format_table, run_bench
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "bench", help="measure top-up, card check, reader, receipt and UI performance",
+        description="Run the benchmarks against the in-process simulators (sandbox API over "
+                    "loopback HTTP, virtual scanner, pty printer emulator, UI on SDL's dummy "
+                    "driver unless SDL_VIDEODRIVER says otherwise) and print a table. About "
+                    "a minute; --quick about 15 s.",
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (about 15 s)")
+    parser.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
+    parser.add_argument("--only", action="append", choices=PARTS, metavar="PART",
+                        help=f"run only this part (repeatable): {', '.join(PARTS)}")
+    parser.add_argument("--dir", metavar="DIR",
+                        help="make the temporary files (journal, pty link) under DIR, e.g. on "
+                             "the SD card of the kiosk (default: the system's temp dir)")
+    parser.set_defaults(func=run_bench_command)
+
+
+def run_bench_command(args: argparse.Namespace) -> int:
+    options = BenchOptions.quick() if args.quick else BenchOptions.default()
+    if args.only:
+        options = BenchOptions(**{**options.__dict__, "parts": tuple(args.only)})
+    report = run_bench(options, workdir=args.dir,
+                       progress=lambda text: print(text, file=sys.stderr, flush=True))
+    print(format_table(report))
+    print(f"\n{report.meta['duration_s']} s in all")
+    if args.json:
+        written = report.write_json(args.json)
+        print(f"JSON written to {written}")
+    return 0
