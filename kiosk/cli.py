@@ -21,6 +21,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.commands.doctor",
     "kiosk.commands.sandbox",
     "kiosk.commands.bench",
+    "kiosk.commands.run",
+    "kiosk.commands.simulate",
+    "kiosk.commands.register",
+    "kiosk.commands.reprint",
 )
 
 

@@ -1,0 +1,274 @@
+"""The real UI backend: the top-up procedure, the journal, the receipt printer and the metrics."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime
+from typing import Callable, Literal, Sequence
+
+from hardware.printer.escpos import Align, Blank, Cut, Document, Rule, Text
+from hardware.printer.status import Condition, PrinterStatus
+from hardware.printer.transport import PrintError
+from kiosk import __version__
+from kiosk.config import Config
+from kiosk.flow_events import (
+    CardInfo, CardProblem, CardProblemReason, JournalRow, PrinterState, PrintResult,
+    TopupOutcome,
+)
+from kiosk.journal import State, TopupRow
+from kiosk.metrics import KioskMetrics
+from kiosk.printers import ReceiptPrinter
+from kiosk.receipt import claim_slip, not_charged_slip, topup_receipt
+from kiosk.topup import REASON_TEXT, CardStatus, Outcome, Reason, TopupResult, TopupService
+
+log = logging.getLogger(__name__)
+
+# Printer conditions as the screens' catalog names them ("printer.<reason>").
+PRINTER_REASONS: dict[Condition, str] = {
+    Condition.GONE: "offline",
+    Condition.UNKNOWN: "no_answer",
+    Condition.UNRECOVERABLE_ERROR: "error",
+    Condition.CUTTER_ERROR: "error",
+    Condition.COVER_OPEN: "cover_open",
+    Condition.PAPER_OUT: "paper_out",
+    Condition.OFFLINE: "offline",
+    Condition.PAPER_NEAR_END: "paper_near_end",
+    Condition.READY: "",
+}
+CARD_REASONS: dict[CardStatus, CardProblemReason] = {
+    CardStatus.INVALID: CardProblemReason.MALFORMED,
+    CardStatus.UNKNOWN: CardProblemReason.UNKNOWN,
+    CardStatus.LOCKED: CardProblemReason.LOCKED,
+    CardStatus.FOREIGN: CardProblemReason.NOT_VALID_HERE,
+    # The API could not be asked, or refused the kiosk itself: out of service, not the card.
+    CardStatus.UNREACHABLE: CardProblemReason.UNREACHABLE,
+    CardStatus.API_ERROR: CardProblemReason.UNREACHABLE,
+}
+
+
+def printer_reason(status: PrinterStatus) -> str:
+    return PRINTER_REASONS.get(status.condition, "unknown")
+
+
+def topup_outcome(result: TopupResult) -> TopupOutcome:
+    """The procedure's result in the flow's terms (which screen, which slip)."""
+    reason = result.reason.value if result.reason else ""
+    reference = result.reference or ""
+    if result.outcome is Outcome.CONFIRMED:
+        return TopupOutcome("credited", reference, result.new_balance, bool(result.receipt))
+    if result.outcome is Outcome.NOT_EXECUTED:
+        return TopupOutcome("not_charged", reference, reason=reason)
+    if result.outcome is Outcome.UNRESOLVED:
+        return TopupOutcome("claim", reference, reason=reason)
+    if result.reason is Reason.API_UNREACHABLE:
+        return TopupOutcome("unreachable", reference, reason=reason)
+    return TopupOutcome("refused", reference, reason=reason)
+
+
+def metrics_outcome(result: TopupResult) -> str | None:
+    """The metrics label of a top-up that ended without a receipt to print (None: it has one)."""
+    if result.outcome is Outcome.CONFIRMED:
+        return None
+    if result.outcome is Outcome.REFUSED:
+        return "rejected"
+    if result.outcome is Outcome.NOT_EXECUTED:
+        return "not_executed"
+    return "unknown" if result.state is State.UNKNOWN else "claim"
+
+
+class KioskBackend:
+    """Implements kiosk.ui.backend.Backend; its methods run in the UI's one worker thread.
+
+    `on_api_trouble` is called when a call found the API unreachable (the monitor then probes
+    at once, so out of service shows and clears promptly); `on_restart` when the admin asks
+    for a restart.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        service: TopupService,
+        printer: ReceiptPrinter,
+        metrics: KioskMetrics | None = None,
+        *,
+        on_api_trouble: Callable[[str], None] | None = None,
+        on_restart: Callable[[], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.service = service
+        self.journal = service.journal
+        self.printer = printer
+        self.metrics = metrics
+        self.on_api_trouble = on_api_trouble
+        self.on_restart = on_restart
+        # Full card number of the top-up in progress, for its "not charged" slip only (the
+        # journal has erased it once the money was settled). Replaced by the next top-up.
+        self._slip_card: tuple[str, str] | None = None
+        self._lock = threading.Lock()   # the worker is one thread; admin tools may share us
+
+    # --- cards --------------------------------------------------------------------------------
+
+    def check_card(self, number: str) -> CardInfo | CardProblem:
+        result = self.service.check_card(number)
+        if result.ok:
+            return CardInfo(result.card_masked, result.balance or 0)
+        reason = CARD_REASONS.get(result.status, CardProblemReason.UNREACHABLE)
+        detail = result.error or (REASON_TEXT[result.reason] if result.reason else "")
+        if result.support_id:
+            detail += f" (supportId {result.support_id})"
+        if reason is CardProblemReason.UNREACHABLE:
+            log.warning("card check %s: payment service not usable: %s", result.card_masked, detail)
+            self._api_trouble(detail)
+        return CardProblem(reason, detail)
+
+    # --- printer ------------------------------------------------------------------------------
+
+    def check_printer(self) -> PrinterState:
+        readiness = self.printer.ready()
+        self._printer_metric(readiness.status)
+        if readiness.ready:
+            if readiness.warning:
+                log.warning("printer: %s", readiness.warning)
+            return PrinterState(True)
+        log.warning("printer not ready before payment: %s", readiness.reason)
+        return PrinterState(False, True, printer_reason(readiness.status))
+
+    # --- the top-up ---------------------------------------------------------------------------
+
+    def start_topup(self, number: str, amount_cents: int,
+                    start_type: Literal["cash", "cashless"], with_receipt: bool) -> TopupOutcome:
+        with self._lock:
+            self._slip_card = None
+        result = self.service.topup(number, amount_cents, start_type=start_type)
+        outcome = topup_outcome(result)
+        if result.reference:
+            with self._lock:
+                self._slip_card = (result.reference, number)
+        label = metrics_outcome(result)
+        if label is None and not with_receipt and result.reference:
+            # The customer chose to go on without a receipt: it stays owed, for a reprint.
+            self.service.receipt_owed(result.reference)
+            label = "receipt_owed"
+        if label is not None and self.metrics is not None:
+            self.metrics.topup_finished(label, amount_cents)
+        if outcome.kind == "unreachable":
+            self._api_trouble(result.error or "payment service unreachable")
+        return outcome
+
+    # --- printing -----------------------------------------------------------------------------
+
+    def print_receipt(self, reference: str) -> PrintResult:
+        row = self._row(reference)
+        document = self._receipt(row, copy=False)
+        result = self._print(document, f"receipt {reference}")
+        if result.ok:
+            self.service.receipt_printed(reference)
+            label = "done"
+        else:
+            self.service.receipt_owed(reference)
+            label = "receipt_owed"
+            log.error("receipt %s not printed; kept for a reprint (admin menu or `kiosk "
+                      "reprint`)", reference)
+        if self.metrics is not None:
+            self.metrics.topup_finished(label, row.amount)
+        return result
+
+    def print_slip(self, reference: str, kind: Literal["claim", "not_charged"]) -> PrintResult:
+        row = self._row(reference)
+        with self._lock:
+            card = self._slip_card[1] if self._slip_card and self._slip_card[0] == reference \
+                else ""
+        when = _local(row.updated_at)
+        if kind == "claim":
+            document = claim_slip(self.config.kiosk, when=when, reference=reference,
+                                  amount=row.amount, currency=row.currency, card_number=card,
+                                  reason_code=row.reason or "unresolved")
+        else:
+            reason = Reason(row.reason) if row.reason in Reason._value2member_map_ else None
+            document = not_charged_slip(self.config.kiosk, when=when, reference=reference,
+                                        amount=row.amount, currency=row.currency,
+                                        card_number=card,
+                                        reason=REASON_TEXT[reason] if reason else "-")
+        return self._print(document, f"{kind} slip {reference}")
+
+    def reprint_last(self) -> PrintResult:
+        row = self.journal.last_receipt()
+        if row is None:
+            log.warning("reprint: no receipt in the journal")
+            return PrintResult(False, "unknown")
+        result = self._print(self._receipt(row, copy=True), f"copy of receipt {row.reference}")
+        if result.ok and row.state is State.RECEIPT_OWED:
+            self.service.receipt_printed(row.reference)   # the owed receipt is handed out now
+        return result
+
+    def test_print(self) -> PrintResult:
+        kiosk = self.config.kiosk
+        document = Document((
+            Text(kiosk.merchant_name, bold=True, align=Align.CENTER),
+            Rule(),
+            Text("TESTDRUCK / TEST PRINT", bold=True, align=Align.CENTER),
+            Text("ÄÖÜ äöü ß €", align=Align.CENTER),
+            Blank(),
+            Text(f"Kiosk {kiosk.id} · {datetime.now().strftime('%d.%m.%Y %H:%M')}"),
+            Text(f"Software {__version__}"),
+            Cut(),
+        ))
+        return self._print(document, "test page")
+
+    def journal_rows(self, limit: int) -> Sequence[JournalRow]:
+        return [JournalRow(_local(row.created_at).strftime("%Y-%m-%d %H:%M"), row.reference,
+                           row.card_masked, row.amount, row.state.value)
+                for row in self.journal.recent(limit)]
+
+    def restart(self) -> None:
+        log.info("restart asked for from the admin menu")
+        if self.on_restart is not None:
+            self.on_restart()
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _row(self, reference: str) -> TopupRow:
+        row = self.journal.get(reference)
+        if row is None:
+            raise LookupError(f"journal has no top-up {reference}")
+        return row
+
+    def _receipt(self, row: TopupRow, *, copy: bool) -> Document:
+        return receipt_document(self.config, row, copy=copy)
+
+    def _print(self, document: Document, what: str) -> PrintResult:
+        try:
+            done = self.printer.print_document(document)
+        except PrintError as exc:
+            status = exc.status or self.printer.last_status
+            self._printer_metric(status)
+            log.error("%s not printed: %s", what, exc)
+            return PrintResult(False, printer_reason(status) or "error")
+        self._printer_metric(done.status)
+        log.info("%s printed", what)
+        return PrintResult(True)
+
+    def _printer_metric(self, status: PrinterStatus) -> None:
+        if self.metrics is not None:
+            condition = status.condition
+            self.metrics.set_device_status("printer",
+                                           "ok" if condition is Condition.READY else condition.value)
+
+    def _api_trouble(self, detail: str) -> None:
+        if self.on_api_trouble is not None:
+            self.on_api_trouble(detail)
+
+
+def receipt_document(config: Config, row: TopupRow, *, copy: bool) -> Document:
+    """The receipt of a credited top-up from its journal row; `copy` marks a reprint."""
+    return topup_receipt(config.kiosk, when=_local(row.updated_at), lines=row.receipt,
+                         stx_id=row.stx_id or "-", reference=row.reference, copy=copy)
+
+
+def _local(iso: str) -> datetime:
+    """A journal timestamp (UTC, ISO 8601) in the kiosk's local time, for receipts and screens."""
+    try:
+        return datetime.fromisoformat(iso).astimezone()
+    except ValueError:
+        return datetime.now()

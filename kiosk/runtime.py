@@ -1,0 +1,218 @@
+"""The running kiosk: opens journal, API, printer, reader, metrics and screen; runs; releases them."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from types import FrameType
+from typing import Any, Callable
+
+from kiosk.app import KioskBackend
+from kiosk.config import Config
+from kiosk.journal import Journal
+from kiosk.metrics import KioskMetrics, MetricsServer, start_from_config
+from kiosk.monitor import ReaderBridge, Supervisor
+from kiosk.printers import ReceiptPrinter, open_printer
+from kiosk.readers import Reader, open_reader
+from kiosk.sdnotify import Notifier, WatchdogPinger
+from kiosk.secuconnect.auth import DeviceAuth
+from kiosk.secuconnect.client import SecuconnectClient
+from kiosk.topup import TopupService
+
+log = logging.getLogger(__name__)
+
+# READY=1 waits for recovery; if the payment service keeps it from finishing, the kiosk says
+# READY anyway after this long (well inside TimeoutStartSec=180s of kiosk.service), showing
+# "out of service" while recovery goes on, rather than being killed and restarted in a loop.
+READY_AT_LATEST_S = 90.0
+
+
+class KioskRuntime:
+    """Everything `kiosk run` (and `kiosk simulate`) owns, opened in order and closed in reverse.
+
+    Use: `rt = KioskRuntime(config, window=True); rt.open(); rt.run()` (run closes), or drive
+    `rt.ui` with kiosk.ui.driver.UiDriver and call `rt.close()`.
+    """
+
+    def __init__(self, config: Config, *, window: bool = False, scanner: Any = None,
+                 on_key: Callable[[Any], bool] | None = None,
+                 notifier: Notifier | None = None,
+                 ready_at_latest_s: float = READY_AT_LATEST_S) -> None:
+        self.config = config
+        self.window = window
+        self.scanner = scanner
+        self.on_key = on_key
+        self.notifier = notifier if notifier is not None else Notifier()
+        self.pinger = WatchdogPinger.from_environment(self.notifier)
+        self.ready_at_latest_s = ready_at_latest_s
+        self.metrics = KioskMetrics(kiosk_id=config.kiosk.id)
+        self.journal: Journal | None = None
+        self.client: SecuconnectClient | None = None
+        self.service: TopupService | None = None
+        self.printer: ReceiptPrinter | None = None
+        self.backend: KioskBackend | None = None
+        self.metrics_server: MetricsServer | None = None
+        self.supervisor: Supervisor | None = None
+        self.reader: Reader | None = None
+        self.ui: Any = None
+        self.ready_sent = False
+        self.restart_requested = False
+        self._started = time.monotonic()
+        self._shown_status = ""
+        self._closed = False
+        self._stopping_sent = False
+
+    # --- opening ----------------------------------------------------------------------------
+
+    def open(self) -> "KioskRuntime":
+        """Open everything; a missing device or API shows on screen later, it is no error here.
+
+        Raises ConfigError (bad config or secret file), JournalError (state directory) and
+        pygame.error (no display) — the things the kiosk cannot run without.
+        """
+        from kiosk.ui.loop import KioskUi
+        from kiosk.ui.settings import read_admin_pin
+
+        config = self.config
+        try:
+            admin_pin = read_admin_pin(config.ui, config.source)
+            self.notifier.status("Journal wird geöffnet / opening the journal")
+            self.journal = Journal.open_in(config.state_dir)
+            self.metrics.watch_journal(self.journal.counts)
+            self.client = SecuconnectClient.from_config(config)
+            self.service = TopupService(self.client, self.journal, config)
+            self.printer = open_printer(config.printer)
+            self.metrics_server = start_from_config(self.metrics, config.metrics)
+            self.backend = KioskBackend(config, self.service, self.printer, self.metrics,
+                                        on_api_trouble=self._api_trouble,
+                                        on_restart=self._restart)
+            max_sleep = WatchdogPinger.IDLE_SLEEP
+            if self.pinger.enabled and self.pinger.interval:
+                max_sleep = min(max_sleep, self.pinger.interval / 2)
+            self.ui = KioskUi.from_config(config, self.backend, admin_pin=admin_pin,
+                                          window=self.window, on_tick=self._tick,
+                                          max_sleep=max_sleep, on_key=self.on_key)
+            # The screen exists: from here on, everything reports to it.
+            bridge = ReaderBridge(self.ui.post, self.metrics)
+            self.reader = open_reader(config.reader, config.topup.card_prefixes, bridge,
+                                      scanner=self.scanner, source=config.source)
+            if self.reader is None:
+                log.warning("no card reader configured ([reader] type = \"none\"): customers "
+                            "cannot start a top-up")
+            else:
+                self.reader.start()
+            auth = self.client.auth
+            self.supervisor = Supervisor(
+                self.service, self.client.ping, self.ui.post,
+                interval=config.api.health_interval_s,
+                registration=auth if isinstance(auth, DeviceAuth) else None,
+                metrics=self.metrics).start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    # --- running ----------------------------------------------------------------------------
+
+    def run(self) -> int:
+        """The main loop until SIGTERM, Ctrl-C, the window closing or an admin restart; closes."""
+        previous = {sig: signal.signal(sig, self._on_signal)
+                    for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            self.ui.run()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self.close()
+        return 0
+
+    def stop(self) -> None:
+        if self.ui is not None:
+            self.ui.stop()
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        log.info("%s: stopping", signal.Signals(signum).name)
+        self._say_stopping()
+        self.stop()
+
+    def _tick(self, now: float) -> None:
+        """Every pass of the UI main loop: watchdog, heartbeat, READY once settled."""
+        self.pinger.tick()
+        self.metrics.heartbeat()
+        supervisor = self.supervisor
+        if supervisor is None:
+            return
+        if not self.ready_sent:
+            late = time.monotonic() - self._started > self.ready_at_latest_s
+            if supervisor.settled.is_set() or late:
+                self.ready_sent = True
+                if late and not supervisor.settled.is_set():
+                    log.warning("start-up not settled after %.0f s (%s); ready anyway, showing "
+                                "out of service meanwhile", self.ready_at_latest_s,
+                                supervisor.status)
+                self.notifier.ready(_status_line(supervisor.status))
+                self._shown_status = supervisor.status
+                log.info("kiosk ready (%s)", supervisor.status)
+        elif supervisor.status != self._shown_status:
+            self._shown_status = supervisor.status
+            self.notifier.status(_status_line(supervisor.status))
+
+    def _say_stopping(self) -> None:
+        if not self._stopping_sent:
+            self._stopping_sent = True
+            self.notifier.stopping("Kiosk wird beendet / stopping")
+
+    def _api_trouble(self, detail: str) -> None:
+        if self.supervisor is not None:
+            self.supervisor.nudge(detail)
+
+    def _restart(self) -> None:
+        self.restart_requested = True
+        self.stop()
+
+    # --- closing ----------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release everything in reverse order; safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        self._say_stopping()
+        steps: list[tuple[str, Callable[[], None] | None]] = [
+            ("supervisor", self.supervisor.stop if self.supervisor else None),
+            ("reader", self.reader.stop if self.reader else None),
+            ("screen", self.ui.close if self.ui else None),
+            ("printer", self.printer.close if self.printer else None),
+            ("API client", self.client.close if self.client else None),
+            ("journal", self.journal.close if self.journal else None),
+            ("metrics server", self.metrics_server.stop if self.metrics_server else None),
+        ]
+        for name, step in steps:
+            if step is None:
+                continue
+            try:
+                step()
+            except Exception:
+                log.exception("closing the %s failed", name)
+        if self.ui is not None:
+            import pygame
+            pygame.quit()
+        self.notifier.close()
+        log.info("kiosk stopped%s", " for a restart" if self.restart_requested else "")
+
+
+def _status_line(status: str) -> str:
+    return f"Kiosk: {status}"
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.05) -> bool:
+    """For start-up of external helpers (a subprocess's pty link); True if it came true."""
+    end = time.monotonic() + timeout
+    event = threading.Event()
+    while not predicate():
+        if time.monotonic() > end:
+            return False
+        event.wait(step)
+    return True
