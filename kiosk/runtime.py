@@ -39,7 +39,8 @@ class KioskRuntime:
     def __init__(self, config: Config, *, window: bool = False, scanner: Any = None,
                  on_key: Callable[[Any], bool] | None = None,
                  notifier: Notifier | None = None,
-                 ready_at_latest_s: float = READY_AT_LATEST_S) -> None:
+                 ready_at_latest_s: float = READY_AT_LATEST_S,
+                 ui_options: dict[str, Any] | None = None) -> None:
         self.config = config
         self.window = window
         self.scanner = scanner
@@ -47,6 +48,7 @@ class KioskRuntime:
         self.notifier = notifier if notifier is not None else Notifier()
         self.pinger = WatchdogPinger.from_environment(self.notifier)
         self.ready_at_latest_s = ready_at_latest_s
+        self.ui_options = ui_options or {}   # more KioskUi arguments (tests: a manual clock)
         self.metrics = KioskMetrics(kiosk_id=config.kiosk.id)
         self.journal: Journal | None = None
         self.client: SecuconnectClient | None = None
@@ -93,7 +95,8 @@ class KioskRuntime:
                 max_sleep = min(max_sleep, self.pinger.interval / 2)
             self.ui = KioskUi.from_config(config, self.backend, admin_pin=admin_pin,
                                           window=self.window, on_tick=self._tick,
-                                          max_sleep=max_sleep, on_key=self.on_key)
+                                          max_sleep=max_sleep, on_key=self.on_key,
+                                          **self.ui_options)
             # The screen exists: from here on, everything reports to it.
             bridge = ReaderBridge(self.ui.post, self.metrics)
             self.reader = open_reader(config.reader, config.topup.card_prefixes, bridge,
@@ -196,9 +199,8 @@ class KioskRuntime:
                 step()
             except Exception:
                 log.exception("closing the %s failed", name)
-        if self.ui is not None:
-            import pygame
-            pygame.quit()
+        # No pygame.quit() here: fonts cached by the UI would die with it, and pygame shuts
+        # down by itself at exit.
         self.notifier.close()
         log.info("kiosk stopped%s", " for a restart" if self.restart_requested else "")
 
