@@ -1,0 +1,53 @@
+"""`kiosk simulate`: the scripted headless demo end to end (a subprocess), and the no-display advice."""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+from kiosk.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()[:24]
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_headless_demo_tops_up_and_saves_every_screen(tmp_path):
+    out = tmp_path / "demo"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("DISPLAY", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "kiosk.cli", "simulate", "--headless", "--script", "demo",
+         "--out", str(out)],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for screen in ("attract", "card", "amount", "other_amount", "confirm", "paying", "done",
+                   "rejected", "printer_problem", "not_charged", "out_of_service",
+                   "admin_menu", "attract-en"):
+        assert _png_size(out / f"{screen}.png") == (800, 480), screen
+    receipt = (out / "receipt.txt").read_text(encoding="utf-8")
+    assert "Aktuelles Guthaben" in receipt and "40,00 EUR" in receipt
+    width, height = _png_size(out / "receipt.png")
+    assert height > width > 200                       # a paper strip, not an empty image
+    assert "1 credit(s) of 15,00 €" in done.stdout
+    assert str(out / "receipts") in done.stdout        # the folder is named at start
+    # The not-charged slip came out too, and no full card number reached any output.
+    slips = sorted((out / "receipts").glob("*.txt"))
+    assert any("NICHT BELASTET" in p.read_text(encoding="utf-8") for p in slips)
+    assert "9276001234567890" not in done.stdout + done.stderr
+
+
+def test_simulate_without_a_display_says_so_and_suggests_headless(monkeypatch, capsys):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("SDL_VIDEODRIVER", raising=False)
+    assert main(["simulate"]) == 1
+    err = capsys.readouterr().err
+    assert "no display" in err and "--headless --script demo" in err
