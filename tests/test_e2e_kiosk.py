@@ -31,10 +31,11 @@ WAIT_S = 15.0          # upper bound for one step; normally met in milliseconds
 
 def kiosk_config(sandbox: SandboxServer, folder: Path, printer_link: Path | str, *,
                  start_type: str = "cash", reader: str = 'type = "simulator"',
-                 health_interval_s: float = 0.2, idle_timeout_s: int = 10) -> Config:
+                 health_interval_s: float = 0.2, idle_timeout_s: int = 10,
+                 auth_mode: str = "client_credentials") -> Config:
     """A complete kiosk.toml for the sandbox, the printer emulator and the virtual scanner."""
     path = write_client_config(sandbox, folder / "kiosk.toml", read_timeout=5.0,
-                               start_cashless_timeout=10.0)
+                               start_cashless_timeout=10.0, auth_mode=auth_mode)
     pin = folder / "admin_pin"
     write_private_file(pin, ADMIN_PIN + "\n")
     with path.open("a", encoding="utf-8") as f:
