@@ -51,3 +51,30 @@ def test_simulate_without_a_display_says_so_and_suggests_headless(monkeypatch, c
     assert main(["simulate"]) == 1
     err = capsys.readouterr().err
     assert "no display" in err and "--headless --script demo" in err
+
+
+def test_f_keys_scan_demo_cards_through_the_virtual_scanner(tmp_path):
+    import pygame
+
+    from kiosk.commands.simulate import Simulation
+    from kiosk.flow import Screen
+    from kiosk.ui.driver import UiDriver
+
+    with Simulation(tmp_path, quiet=True) as sim:
+        assert sim.runtime is not None
+        ui = sim.runtime.ui
+        drive = UiDriver(ui, timeout=15)
+        drive.wait_for(Screen.ATTRACT)
+        drive.key(pygame.K_F1)                          # valid demo card
+        drive.wait_for(Screen.CARD)
+        assert ui.state.session.balance_cents == 2500
+        drive.key(pygame.K_ESCAPE)
+        drive.wait_for(Screen.ATTRACT)
+        drive.key(pygame.K_F4)                          # too short: the reader refuses it
+        drive.wait_for(Screen.REJECTED)
+        assert ui.state.session.problem.value == "malformed"
+        drive.key(pygame.K_ESCAPE)
+        drive.key(pygame.K_F3)                          # locked
+        drive.wait_for(Screen.REJECTED)
+        assert ui.state.session.problem.value == "locked"
+    assert not (tmp_path / "printer").exists()          # the emulator went with the simulation
