@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Callable, Literal, Sequence
+from typing import Literal
 
 from hardware.printer.escpos import Align, Blank, Cut, Document, Rule, Text
 from hardware.printer.status import Condition, PrinterStatus
@@ -13,14 +14,26 @@ from hardware.printer.transport import PrintError
 from kiosk import __version__
 from kiosk.config import Config
 from kiosk.flow_events import (
-    CardInfo, CardProblem, CardProblemReason, JournalRow, PrinterState, PrintResult,
+    CardInfo,
+    CardProblem,
+    CardProblemReason,
+    JournalRow,
+    PrinterState,
+    PrintResult,
     TopupOutcome,
 )
 from kiosk.journal import State, TopupRow
 from kiosk.metrics import KioskMetrics
 from kiosk.printers import ReceiptPrinter
 from kiosk.receipt import claim_slip, not_charged_slip, topup_receipt
-from kiosk.topup import REASON_TEXT, CardStatus, Outcome, Reason, TopupResult, TopupService
+from kiosk.topup import (
+    REASON_TEXT,
+    CardStatus,
+    Outcome,
+    Reason,
+    TopupResult,
+    TopupService,
+)
 
 log = logging.getLogger(__name__)
 

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Callable, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
 from hardware.reader.events import CardScanned as ReaderCard
 from hardware.reader.events import ReaderEvent, RejectReason, ScanRejected
 from hardware.reader.events import ReaderStatus as ReaderChange
 from kiosk.flow_events import (
-    ApiStatus, CardScanned, Event, ReaderStatus, Recovering, RegistrationDone,
+    ApiStatus,
+    CardScanned,
+    Event,
+    ReaderStatus,
+    Recovering,
+    RegistrationDone,
     RegistrationPending,
 )
 from kiosk.metrics import KioskMetrics
@@ -96,7 +102,7 @@ class Supervisor:
         self._thread = threading.Thread(target=self._run, name="kiosk-supervisor", daemon=True)
         self.api_ok: bool | None = None
 
-    def start(self) -> "Supervisor":
+    def start(self) -> Supervisor:
         self._thread.start()
         return self
 
@@ -116,9 +122,9 @@ class Supervisor:
 
     def _run(self) -> None:
         try:
-            if self.registration is not None and not self.registration.is_registered:
-                if not self._register():
-                    return
+            if (self.registration is not None and not self.registration.is_registered
+                    and not self._register()):
+                return
             self._recover()
             if self._stop.is_set():
                 return
@@ -143,7 +149,7 @@ class Supervisor:
                 if self._stop.wait(REGISTRATION_RETRY_S):
                     return False
                 continue
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - network or server trouble: retry later
                 log.error("device registration: cannot ask for a code: %s", exc)
                 self._set_api(False, str(exc))
                 self.settled.set()
@@ -193,7 +199,7 @@ class Supervisor:
             ok, detail = True, ""      # it answered: reachable, whatever it thought of the call
         except AuthError as exc:
             ok, detail = False, f"payment service refused the kiosk: {exc}"
-        except Exception as exc:       # not sent, timeouts, 5xx, bodies that are not the API's
+        except Exception as exc:  # noqa: BLE001 - not sent, timeouts, 5xx, foreign bodies
             ok, detail = False, f"payment service unreachable: {exc}"
         else:
             ok, detail = True, ""

@@ -6,8 +6,9 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from types import FrameType
-from typing import Any, Callable
+from typing import Any
 
 from kiosk.app import KioskBackend
 from kiosk.config import Config
@@ -68,7 +69,7 @@ class KioskRuntime:
 
     # --- opening ----------------------------------------------------------------------------
 
-    def open(self) -> "KioskRuntime":
+    def open(self) -> KioskRuntime:
         """Open everything; a missing device or API shows on screen later, it is no error here.
 
         Raises ConfigError (bad config or secret file), JournalError (state directory) and

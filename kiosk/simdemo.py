@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import pygame
 
@@ -26,7 +27,7 @@ TOPUP_CENTS = 1500
 class Demo:
     """Drives the real UI loop through UiDriver; screenshots are named after their screen."""
 
-    def __init__(self, sim: "Simulation", out: Path) -> None:
+    def __init__(self, sim: Simulation, out: Path) -> None:
         assert sim.runtime is not None and sim.runtime.ui is not None
         self.sim = sim
         self.ui = sim.runtime.ui
@@ -62,7 +63,7 @@ class Demo:
         self.sim.scan(number)
 
 
-def run_demo(sim: "Simulation", out: Path) -> bool:
+def run_demo(sim: Simulation, out: Path) -> bool:
     """Every screen in turn; True only if the top-up was credited and its receipt printed."""
     demo = Demo(sim, out)
     steps: list[tuple[str, Callable[[Demo], bool]]] = [

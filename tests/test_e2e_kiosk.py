@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pygame
 import pytest
@@ -100,10 +100,9 @@ class Kiosk:
 
 def _scanner_open(scanner: VirtualScanner) -> bool:
     try:
-        scanner.device
+        return scanner.device is not None
     except RuntimeError:
         return False
-    return True
 
 
 @pytest.fixture

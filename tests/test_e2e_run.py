@@ -26,7 +26,7 @@ def _datagrams(sock: socket.socket, until: str, seen: list[str]) -> None:
         sock.settimeout(max(0.01, deadline - time.monotonic()))
         try:
             data = sock.recv(4096).decode()
-        except socket.timeout:
+        except TimeoutError:
             raise AssertionError(f"no {until} within {WAIT_S} s; got {seen}") from None
         seen.append(data)
         if until in data.splitlines():

@@ -12,8 +12,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import Self
 
 from hardware.sim.sandbox import DEMO_CARDS, SandboxServer
 from kiosk.commands.sandbox import write_client_config
@@ -131,7 +132,7 @@ class Simulation:
         self.runtime = None
         self._stack = contextlib.ExitStack()
 
-    def __enter__(self) -> "Simulation":
+    def __enter__(self) -> Self:
         try:
             self.start()
         except BaseException:
@@ -249,10 +250,9 @@ enabled = false
 
         def is_open() -> bool:
             try:
-                scanner.device
+                return scanner.device is not None
             except RuntimeError:
                 return False
-            return True
 
         if not wait_until(is_open, 5.0):
             log.error("the card reader has not opened the virtual scanner; scan dropped")
