@@ -178,7 +178,7 @@ def _printer_problem(d: Demo) -> bool:
 def _not_charged(d: Demo) -> bool:
     card = DEMO_CARDS["funded"][0]
     # The payment service refuses to carry the top-up out: nothing is charged, a slip prints.
-    d.sim.sandbox.inject("start", Fault.refuse("ProductNotAllowedException", status=403,
+    d.sim.sandbox.inject("start", Fault.refuse("ProductFormatException", status=400,
                                                details="Demo: start refused"))
     d.scan(card)
     d.wait(Screen.CARD)
