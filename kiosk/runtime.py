@@ -98,6 +98,7 @@ class KioskRuntime:
                                           window=self.window, on_tick=self._tick,
                                           max_sleep=max_sleep, on_key=self.on_key,
                                           **self.ui_options)
+            _log_display()
             # The screen exists: from here on, everything reports to it.
             bridge = ReaderBridge(self.ui.post, self.metrics)
             self.reader = open_reader(config.reader, config.topup.card_prefixes, bridge,
@@ -204,6 +205,18 @@ class KioskRuntime:
         # down by itself at exit.
         self.notifier.close()
         log.info("kiosk stopped%s", " for a restart" if self.restart_requested else "")
+
+
+def _log_display() -> None:
+    import pygame
+
+    driver = pygame.display.get_driver()
+    width, height = pygame.display.get_surface().get_size()
+    if driver in ("offscreen", "dummy"):
+        log.warning("screen: SDL video driver %r draws nowhere visible (%dx%d); on the kiosk "
+                    "set SDL_VIDEODRIVER=kmsdrm (kiosk.service does)", driver, width, height)
+    else:
+        log.info("screen: SDL video driver %s, %dx%d", driver, width, height)
 
 
 def _status_line(status: str) -> str:
