@@ -79,7 +79,7 @@ STRINGS: dict[str, str] = {
     "reject.admin_disabled": "Der Verwaltungszugang ist nicht eingerichtet (keine PIN-Datei).",
 
     "not_charged.title": "Es wurde nichts abgebucht",
-    "not_charged.not_charged": "Die Aufladung hat nicht geklappt. Ihre Zahlung wurde zurückgebucht.",
+    "not_charged.not_charged": "Die Aufladung wurde nicht ausgeführt. Ihnen wurde nichts berechnet.",
     "not_charged.refused": "Die Aufladung wurde abgelehnt.",
     "not_charged.unreachable": "Das Kartensystem ist gerade nicht erreichbar. Bitte versuchen Sie es später noch einmal.",
     "not_charged.slip": "Ein Beleg darüber wird gedruckt.",

@@ -79,7 +79,7 @@ STRINGS: dict[str, str] = {
     "reject.admin_disabled": "Admin access is not set up (no PIN file).",
 
     "not_charged.title": "You have not been charged",
-    "not_charged.not_charged": "The top-up did not go through. Your payment has been reversed.",
+    "not_charged.not_charged": "The top-up was not carried out. You have not been charged.",
     "not_charged.refused": "The top-up was refused.",
     "not_charged.unreachable": "The card system cannot be reached right now. Please try again later.",
     "not_charged.slip": "A slip confirming this is being printed.",
