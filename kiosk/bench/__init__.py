@@ -12,15 +12,15 @@ import os
 import platform
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
 from kiosk import __version__
 from kiosk.bench.report import Report, format_table
 
-__all__ = ["BenchOptions", "Report", "format_table", "run_bench", "PARTS"]
+__all__ = ["PARTS", "BenchOptions", "Report", "format_table", "run_bench"]
 
 PARTS = ("topup", "reader", "receipt", "ui")
 
@@ -43,13 +43,13 @@ class BenchOptions:
     label: str = "custom"
 
     @classmethod
-    def default(cls) -> "BenchOptions":
+    def default(cls) -> BenchOptions:
         return cls(topups=200, checks=200, scans=2000, latency_scans=100, encodes=500,
                    prints=3, fast_prints=10, idle_s=10.0, paying_s=5.0, render_reps=5,
                    label="default")
 
     @classmethod
-    def quick(cls) -> "BenchOptions":
+    def quick(cls) -> BenchOptions:
         return cls(topups=20, checks=20, scans=200, latency_scans=20, encodes=50, prints=1,
                    fast_prints=3, idle_s=2.0, paying_s=1.5, render_reps=1, label="quick")
 
@@ -61,6 +61,7 @@ def run_bench(options: BenchOptions, *, workdir: str | os.PathLike[str] | None =
     if unknown:
         raise ValueError(f"unknown benchmark parts {sorted(unknown)}; choose from {PARTS}")
     say = progress or (lambda text: None)
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # its banner is not a result
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
         base = Path(stack.enter_context(tempfile.TemporaryDirectory(
@@ -100,7 +101,7 @@ def machine_meta(workdir: Path, options: BenchOptions) -> dict[str, object]:
     cpu = _cpu_model()
     cores = os.cpu_count() or 0
     return {
-        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{cpu}, {cores} cores, {platform.system()} {platform.release()}, "
                    f"Python {platform.python_version()}",
         "cpu": cpu,

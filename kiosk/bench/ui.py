@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from kiosk.bench.report import Section, median
 from kiosk.bench.ui_backend import BenchBackend
@@ -30,7 +31,7 @@ class ThreadSample:
     involuntary: int
 
     @classmethod
-    def now(cls) -> "ThreadSample":
+    def now(cls) -> ThreadSample:
         voluntary = involuntary = -1
         try:
             with open(f"/proc/self/task/{threading.get_native_id()}/status",
@@ -65,14 +66,14 @@ def bench_ui(*, idle_s: float, paying_s: float, render_reps: int) -> Section:
 
 
 def _loop_cpu(section: Section, config: Config, *, idle_s: float, paying_s: float) -> None:
+    import pygame
+
     from kiosk.flow import Screen
     from kiosk.flow_events import CardScanned
     from kiosk.ui.driver import UiDriver
     from kiosk.ui.gallery import gallery_settings
     from kiosk.ui.loop import KioskUi
     from kiosk.ui.settings import look
-
-    import pygame
 
     settings = gallery_settings(config)
     backend = BenchBackend()

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import threading
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 from kiosk.cards import mask_card
 from kiosk.flow_events import (
-    CardInfo, CardProblem, JournalRow, PrinterState, PrintResult, TopupOutcome,
+    CardInfo,
+    CardProblem,
+    JournalRow,
+    PrinterState,
+    PrintResult,
+    TopupOutcome,
 )
 
 HOLD_LIMIT_S = 120.0  # a held top-up never blocks the worker for longer than this
