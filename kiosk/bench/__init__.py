@@ -44,8 +44,8 @@ class BenchOptions:
 
     @classmethod
     def default(cls) -> BenchOptions:
-        return cls(topups=200, checks=200, scans=2000, latency_scans=100, encodes=500,
-                   prints=3, fast_prints=10, idle_s=10.0, paying_s=5.0, render_reps=5,
+        return cls(topups=500, checks=500, scans=2000, latency_scans=100, encodes=500,
+                   prints=5, fast_prints=10, idle_s=10.0, paying_s=5.0, render_reps=5,
                    label="default")
 
     @classmethod

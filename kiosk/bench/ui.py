@@ -205,7 +205,8 @@ def _render_times(section: Section, config: Config, reps: int) -> None:
                     f"{len(per_screen)} screens x {reps} frames")
         section.add(f"render_{tag}_slowest_ms", f"full frame {tag}, slowest screen",
                     per_screen[slowest] * 1e3, "ms", slowest)
-        section.add(f"render_{tag}_cold_ms", f"first frame of a screen {tag} (cold caches)",
-                    median(cold) * 1e3, "ms", f"median; max {max(cold) * 1e3:.1f} ms")
+        section.add(f"render_{tag}_cold_ms", f"first draw of each screen {tag}",
+                    median(cold) * 1e3, "ms",
+                    f"median; max {max(cold) * 1e3:.1f} ms (text not cached yet)")
         section.details[f"render_{tag}_ms"] = {k: round(v * 1e3, 3)
                                                for k, v in per_screen.items()}
