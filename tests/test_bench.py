@@ -7,7 +7,10 @@ report's shape and on facts that do not depend on the machine's speed.
 from __future__ import annotations
 
 import json
+import logging
 import math
+import sys
+import threading
 
 import pytest
 
@@ -109,7 +112,18 @@ def test_table_and_json_carry_no_card_numbers(report, tmp_path):
         assert number not in text
 
 
-def test_command_runs_one_part_and_writes_json(tmp_path, capsys):
+@pytest.fixture
+def restore_logging():
+    """kiosk.cli.main installs a root handler on the (captured) stderr and excepthooks: undo
+    that, so later tests' threads do not log into a closed capture stream."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level, sys.excepthook, threading.excepthook)
+    yield
+    root.handlers[:], level, sys.excepthook, threading.excepthook = saved
+    root.setLevel(level)
+
+
+def test_command_runs_one_part_and_writes_json(tmp_path, capsys, restore_logging):
     out = tmp_path / "out" / "bench.json"
     assert main(["bench", "--quick", "--only", "topup", "--json", str(out),
                  "--dir", str(tmp_path)]) == 0
