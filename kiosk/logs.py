@@ -59,6 +59,22 @@ class JournaldFormatter(logging.Formatter):
         return "\n".join(prefix + line for line in text.splitlines() or [""])
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is at the time of each record, not at set-up.
+
+    Whoever swaps stderr later (a test harness capturing output, a wrapper) then never leaves
+    a thread logging into a closed stream.
+    """
+
+    @property  # type: ignore[override]
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass  # always the current sys.stderr
+
+
 def setup_logging(level: int = logging.INFO, stream: TextIO | None = None) -> None:
     """Route all logging to stderr in journald form, with card masking on every record.
 
@@ -67,7 +83,7 @@ def setup_logging(level: int = logging.INFO, stream: TextIO | None = None) -> No
     set) faulthandler is on: the watchdog kills a hung kiosk with SIGABRT (WatchdogSignal= in
     kiosk.service) and the journal then shows where every thread was stuck.
     """
-    handler = logging.StreamHandler(stream if stream is not None else sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _StderrHandler()
     handler.setFormatter(JournaldFormatter())
     handler.addFilter(CardMaskingFilter())
     root = logging.getLogger()

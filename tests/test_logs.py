@@ -126,3 +126,26 @@ def test_watchdog_abort_under_systemd_dumps_every_thread():
     plain = run_python(code)
     assert plain.returncode == -signal.SIGABRT
     assert "hung_main_loop" not in plain.stderr
+
+
+def test_default_handler_follows_a_swapped_stderr(monkeypatch):
+    """A stderr replaced after set-up (pytest's capture, a wrapper) gets the records."""
+    import io
+    import logging
+    import sys
+
+    from kiosk.logs import setup_logging
+
+    root = logging.getLogger()
+    saved_handlers, saved_level = root.handlers[:], root.level
+    saved_hooks = sys.excepthook, __import__("threading").excepthook
+    try:
+        setup_logging()
+        later = io.StringIO()
+        monkeypatch.setattr(sys, "stderr", later)
+        logging.getLogger("kiosk.test").warning("card 9276004429942845 seen")
+        assert later.getvalue() == "<4>kiosk.test: card 9276 •••• •••• 2845 seen\n"
+    finally:
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
+        sys.excepthook, __import__("threading").excepthook = saved_hooks
