@@ -114,3 +114,37 @@ def test_gallery_command(tmp_path, capsys):
     assert main([str(tmp_path), "--size", "1024x600", "--language", "en", "--large-text"]) == 0
     assert "0 problems" in capsys.readouterr().out
     assert (tmp_path / "1024x600-en-confirm.png").exists()
+
+
+def test_contrast_check_reads_the_fill_beside_the_glyphs_not_the_glyphs():
+    # Regression: the check sampled eight points on the box's edge; fitted text reaches that
+    # edge, and a majority landing on ink read the text's own colour as the background
+    # ("contrast 1.00:1" for perfectly readable text, seen once at 1920x1080).
+    pygame.font.init()
+    from kiosk.ui.fonts import font
+    from kiosk.ui.widgets import Drawing
+    solid = "\u2588" * 6            # full blocks: ink covers the whole line box
+    w, h = font(40).size(solid)
+    surface = pygame.Surface((800, 480))
+    layout = Layout(800, 480, 133)
+    tight = Text(pygame.Rect(20, 20, w, h), solid, 40, STANDARD.text, name="tight")
+    frame = Frame([tight])
+    draw_frame(surface, frame, STANDARD, None, 6, 3)
+    edge = [(21, 21), (18 + w, 21), (21, 20 + h // 2), (18 + w, 18 + h)]  # old sample points
+    assert sum(tuple(surface.get_at(p))[:3] == STANDARD.text for p in edge) >= 3  # the trap
+    assert check_frame(surface, frame, layout, STANDARD) == []
+
+    # Still caught: a neighbour painted under the box in a colour close to the text's, which
+    # the widget tree does not know as a fill (only the pixels show it) ...
+    murky = (40, 52, 64)
+    frame = Frame([
+        Drawing(pygame.Rect(100, 200, 300, 60), lambda s, r: s.fill(murky, r), name="blot"),
+        Text(pygame.Rect(100, 200, 300, 60), "Guthaben", 30, STANDARD.text, name="on_blot"),
+    ])
+    draw_frame(surface, frame, STANDARD, None, 6, 3)
+    found = check_frame(surface, frame, layout, STANDARD)
+    assert any("'on_blot' contrast" in p and str(murky) in p for p in found), found
+    # ... and text whose glyphs cover their whole box in a colour too close to its known fill.
+    frame = Frame([Text(pygame.Rect(20, 20, w, h), solid, 40, (225, 228, 230), name="pale")])
+    draw_frame(surface, frame, STANDARD, None, 6, 3)
+    assert any("'pale' contrast" in p for p in check_frame(surface, frame, layout, STANDARD))

@@ -11,21 +11,39 @@ from kiosk.ui.theme import Color, Theme, contrast_ratio
 from kiosk.ui.widgets import Frame, TextPlacement
 
 
-def background_under(surface: pygame.Surface, box: pygame.Rect) -> Color:
-    """The colour most common along the box's edge (inset by 1 px): what the text sits on.
+def background_under(surface: pygame.Surface, box: pygame.Rect,
+                     glyphs: pygame.mask.Mask | None = None) -> Color | None:
+    """The colour most common under the text box where no glyph is: what the text sits on.
 
-    Corners alone can fall on a rounded button's outline, edge midpoints on a glyph; the
-    majority of eight points is the fill.
+    Points on a grid across the box (its edge inset by 1 px included), minus every point on or
+    next to a glyph pixel: fitted text reaches the box's edges, so edge points alone can land on
+    the ink and mistake the text's own colour for the fill. None when the glyphs cover all.
     """
     clip = surface.get_rect()
     left, top, right, bottom = box.left + 1, box.top + 1, box.right - 2, box.bottom - 2
-    cx, cy = box.centerx, box.centery
-    points = [(left, top), (right, top), (left, bottom), (right, bottom), (cx, top),
-              (cx, bottom), (left, cy), (right, cy)]
-    colours = [tuple(surface.get_at(p))[:3] for p in points if clip.collidepoint(p)]
+    xs = _spread(left, right, 17)
+    ys = _spread(top, bottom, 7)
+    colours = [tuple(surface.get_at((x, y)))[:3] for y in ys for x in xs
+               if clip.collidepoint(x, y) and not _near_glyph(glyphs, x - box.left, y - box.top)]
     if not colours:
-        return (0, 0, 0)
+        return None
     return Counter(colours).most_common(1)[0][0]  # type: ignore[return-value]
+
+
+def _spread(first: int, last: int, count: int) -> list[int]:
+    """Up to `count` evenly spaced integers from first to last, both ends included."""
+    if last <= first:
+        return [first]
+    count = min(count, last - first + 1)
+    return sorted({first + round(i * (last - first) / (count - 1)) for i in range(count)})
+
+
+def _near_glyph(glyphs: pygame.mask.Mask | None, x: int, y: int) -> bool:
+    if glyphs is None:
+        return False
+    w, h = glyphs.get_size()
+    return any(glyphs.get_at((i, j)) for i in range(max(0, x - 1), min(w, x + 2))
+               for j in range(max(0, y - 1), min(h, y + 2)))
 
 
 def readable_px(layout: Layout) -> int:
@@ -69,9 +87,13 @@ def _check_text(surface: pygame.Surface, screen: pygame.Rect, t: TextPlacement,
     if not screen.contains(t.box):
         problems.append(f"text box {t.name!r} {tuple(t.box)} leaves the screen")
     if t.text.strip():
-        bg = background_under(surface, t.box)
-        ratio = contrast_ratio(t.fg, bg)
-        if ratio < theme.min_contrast:
-            problems.append(f"text {t.name!r} contrast {ratio:.2f}:1 ({t.fg} on {bg}) is below "
-                            f"{theme.min_contrast}:1")
+        # Both what the pixels show beside the glyphs and the fill the widget was drawn on must
+        # carry the text: the former catches a neighbour painted over the box, the latter a
+        # text whose glyphs leave no background to sample.
+        under = background_under(surface, t.box, t.glyphs)
+        for bg in dict.fromkeys(c for c in (under, t.bg) if c is not None):
+            ratio = contrast_ratio(t.fg, bg)
+            if ratio < theme.min_contrast:
+                problems.append(f"text {t.name!r} contrast {ratio:.2f}:1 ({t.fg} on {bg}) is "
+                                f"below {theme.min_contrast}:1")
     return problems

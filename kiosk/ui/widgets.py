@@ -82,6 +82,8 @@ class TextPlacement:
     bg: Color
     px: int
     fits: bool
+    # Pixels the glyphs cover (box coordinates): the checker reads the background beside them.
+    glyphs: pygame.mask.Mask | None = None
 
 
 @dataclass
@@ -139,11 +141,12 @@ def equalize(buttons: list[Button]) -> list[Button]:
 
 
 @lru_cache(maxsize=1024)
-def _line_image(line: str, px: int, bold: bool, color: Color) -> tuple[pygame.Surface,
-                                                                        pygame.Rect]:
-    """A rendered line and its ink bounds; screens redraw the same lines over and over."""
+def _line_image(line: str, px: int, bold: bool, color: Color
+                ) -> tuple[pygame.Surface, pygame.Rect, pygame.mask.Mask]:
+    """A rendered line, its ink bounds and glyph pixels; screens redraw the same lines often."""
     image = font(px, bold).render(line, True, color)
-    return image, image.get_bounding_rect()
+    # threshold 1: anti-aliased fringes count as glyph too, so they are never taken for the fill
+    return image, image.get_bounding_rect(), pygame.mask.from_surface(image, 1)
 
 
 def draw_text(surface: pygame.Surface, widget: Text | Button, box: pygame.Rect, text: str,
@@ -158,19 +161,21 @@ def draw_text(surface: pygame.Surface, widget: Text | Button, box: pygame.Rect, 
     else:
         y = box.top
     ink = None
+    glyphs = pygame.mask.Mask(box.size)
     for line in fitted.lines:
         if line:
-            image, ink_in_image = _line_image(line, fitted.px, bold, color)
+            image, ink_in_image, line_mask = _line_image(line, fitted.px, bold, color)
             w = image.get_width()
             x = {"left": box.left, "center": box.left + (box.width - w) // 2,
                  "right": box.right - w}[align]
             surface.blit(image, (x, y))
             bounds = ink_in_image.move(x, y)
             ink = bounds if ink is None else ink.union(bounds)
+            glyphs.draw(line_mask, (x - box.left, y - box.top))
         y += fitted.line_height
     if ink is None:
         ink = pygame.Rect(box.left, box.top, 0, 0)
-    return TextPlacement(name, text, box.copy(), ink, color, bg, fitted.px, fitted.fits)
+    return TextPlacement(name, text, box.copy(), ink, color, bg, fitted.px, fitted.fits, glyphs)
 
 
 def draw_frame(surface: pygame.Surface, frame: Frame, theme: Theme,
