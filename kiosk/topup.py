@@ -598,13 +598,24 @@ class TopupService:
                 return self._confirm(ref, stx, progress)
             if stx.status == "created":
                 created_reads += 1
-                if not aborted and (abort_now or refusal is not None
-                                    or created_reads >= CREATED_READS_BEFORE_ABORT):
-                    # Once the API has answered the abort (yes or no), the next read is final;
+                if aborted:
+                    # The abort was answered but the transaction is still "created" (the
+                    # abort was refused, e.g. a request limit): send it again after the
+                    # pause, and hand it to support like a stuck one if it never goes.
+                    aborted = False
+                    now = self._monotonic()
+                    if in_progress_since is None:
+                        in_progress_since = now
+                    if deadline is None and now - in_progress_since >= self.stuck_after_s:
+                        return self._claim(ref, Reason.STUCK_IN_PROGRESS,
+                                           f"transaction {stx_id} stayed created; abort refused")
+                elif ((abort_now or refusal is not None
+                       or created_reads >= CREATED_READS_BEFORE_ABORT)
+                      and self._abort_quietly(ref, stx_id)):
+                    # Once the API has answered the abort, the next read tells the outcome;
                     # an abort that got no answer is sent again after the pause.
-                    if self._abort_quietly(ref, stx_id):
-                        aborted = True
-                        continue
+                    aborted = True
+                    continue
             elif stx.not_executed:
                 if refusal is not None:
                     reason = reason_for_api_error(refusal, "start")
