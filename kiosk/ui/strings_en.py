@@ -70,7 +70,7 @@ STRINGS: dict[str, str] = {
     "done.print_failed": "Your top-up is booked, but the receipt could not be printed. The staff can reprint it. Reference: {reference}",
 
     "rejected.title": "This card cannot be topped up here",
-    "reject.unknown": "We do not know this card.",
+    "reject.unknown": "This card is not registered with us.",
     "reject.locked": "This card is locked. Please ask the staff for help.",
     "reject.not_valid_here": "This card is not valid in this shop.",
     "reject.malformed": "That was not a loyalty card. Please scan the barcode on your loyalty card.",
@@ -82,19 +82,19 @@ STRINGS: dict[str, str] = {
     "not_charged.not_charged": "The top-up was not carried out. You have not been charged.",
     "not_charged.refused": "The top-up was refused.",
     "not_charged.unreachable": "The card system cannot be reached right now. Please try again later.",
-    "not_charged.slip": "A slip confirming this is being printed.",
+    "not_charged.slip": "Please take the receipt confirming this.",
 
     "claim.title": "Please ask the staff for help",
     "claim.text": "Your top-up could not be completed right away. Your money is not lost.",
-    "claim.slip": "Please keep the slip.",
-    "claim.write_down": "Please write down the reference.",
+    "claim.slip": "Please show the receipt to the staff and keep it.",
+    "claim.write_down": "Please note the reference and give it to the staff.",
 
     # Reason codes of kiosk.topup (TopupOutcome.reason), in words for the customer.
     "reason.card_invalid": "This is not a valid loyalty card.",
     "reason.amount_below_minimum": "The amount is below the smallest allowed amount.",
     "reason.amount_above_maximum": "The amount is above the largest allowed amount.",
     "reason.recovery_pending": "The kiosk is still finishing an earlier top-up.",
-    "reason.card_unknown": "We do not know this card.",
+    "reason.card_unknown": "This card is not registered with us.",
     "reason.card_locked": "This card is locked.",
     "reason.card_foreign": "This card is not valid in this shop.",
     "reason.card_passcode": "This card needs to be released by the staff.",
@@ -115,7 +115,7 @@ STRINGS: dict[str, str] = {
     "reason.stuck_in_progress": "The payment has not finished yet.",
 
     "reference": "Reference",
-    "slip.printing": "Printing a slip …",
+    "slip.printing": "Printing a receipt …",
 
     "out_of_service.title": "Out of service",
     "out_of_service.text": "This kiosk is not available right now. Please try again later.",
