@@ -19,6 +19,7 @@ from kiosk.flow_events import (
     RegistrationDone,
     RegistrationPending,
 )
+from kiosk.journal import MONEY_OPEN
 from kiosk.metrics import KioskMetrics
 from kiosk.secuconnect.errors import ApiError, AuthError
 from kiosk.secuconnect.models import DeviceCode
@@ -130,6 +131,8 @@ class Supervisor:
                 return
             while not self._stop.is_set():
                 self._probe_once()
+                if self.api_ok:
+                    self._settle_open_rows()
                 self._nudge.wait(self.interval)
                 self._nudge.clear()
         except Exception:   # a dead supervisor would leave the kiosk stuck: say so loudly
@@ -191,6 +194,23 @@ class Supervisor:
         self.status = "ready"
         self.recovered.set()
         self.settled.set()
+
+    def _settle_open_rows(self) -> None:
+        """A top-up that ended with a claim slip left its row open (UNKNOWN), and every later
+        customer is refused until it is settled: settle it now, not at the next boot."""
+        if self.service.busy:
+            return   # a top-up in progress: its own row settles with it
+        if not any(row.state in MONEY_OPEN for row in self.service.journal.unfinished()):
+            return
+        self.status = "settling an unfinished top-up"
+        self.post(Recovering(True))
+        try:
+            # Never waits for (nor touches) a top-up that began meanwhile.
+            self.service.recover(self._stop, wait=False)
+        finally:
+            if not self._stop.is_set():
+                self.post(Recovering(False))
+                self.status = "ready"
 
     def _probe_once(self) -> None:
         try:

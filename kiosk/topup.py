@@ -321,6 +321,12 @@ class TopupService:
         self._backoff = (backoff_base_s, backoff_max_s)
         self._sleep = sleep
         self._monotonic = monotonic
+        self._busy = threading.Lock()  # held by a top-up or a recovery run, never both
+
+    @property
+    def busy(self) -> bool:
+        """A top-up or a recovery run is in progress."""
+        return self._busy.locked()
 
     # --- card check ---------------------------------------------------------------------------
 
@@ -381,10 +387,24 @@ class TopupService:
         if amount > cfg.maximum:
             return TopupResult(Outcome.REFUSED, None, amount, currency, masked,
                                reason=Reason.AMOUNT_ABOVE_MAXIMUM)
+        # One money-moving procedure at a time: recovery (at boot or while running) must
+        # never read, abort or resolve the row of a top-up in progress, nor the other way.
+        if not self._busy.acquire(blocking=False):
+            return TopupResult(Outcome.REFUSED, None, amount, currency, masked,
+                               reason=Reason.RECOVERY_PENDING)
+        try:
+            return self._topup(form.number, amount, start_type, on_progress)
+        finally:
+            self._busy.release()
+
+    def _topup(self, number: str, amount: int, start_type: str | None,
+               on_progress: Callable[[State], None] | None) -> TopupResult:
+        cfg = self.config.topup
+        currency = cfg.currency
+        masked = mask_card(number)
         if any(row.state in MONEY_OPEN for row in self.journal.unfinished()):
             return TopupResult(Outcome.REFUSED, None, amount, currency, masked,
                                reason=Reason.RECOVERY_PENDING)
-        number = form.number
         start_type = start_type or cfg.start_type
         if start_type not in START_TYPES:
             raise ValueError(f"start type must be one of {START_TYPES}, not {start_type!r}")
@@ -466,12 +486,22 @@ class TopupService:
 
     # --- recovery -----------------------------------------------------------------------------
 
-    def recover(self, stop: threading.Event | None = None) -> list[TopupResult]:
+    def recover(self, stop: threading.Event | None = None, *,
+                wait: bool = True) -> list[TopupResult] | None:
         """Resolve every unfinished row, oldest first, retrying while the API is unreachable.
 
         Returns when all are resolved, or early (with what was resolved) when `stop` is set.
-        Credited rows whose receipt was never decided become RECEIPT_OWED.
+        Credited rows whose receipt was never decided become RECEIPT_OWED. Waits for a
+        top-up in progress to end first; with `wait=False` returns None instead.
         """
+        if not self._busy.acquire(blocking=wait):
+            return None
+        try:
+            return self._recover(stop)
+        finally:
+            self._busy.release()
+
+    def _recover(self, stop: threading.Event | None) -> list[TopupResult]:
         results = []
         for row in self.journal.unfinished():
             if stop is not None and stop.is_set():

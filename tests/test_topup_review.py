@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from hardware.sim.sandbox import Fault
+from kiosk.flow_events import Recovering
 from kiosk.journal import State
+from kiosk.monitor import Supervisor
 from kiosk.topup import Outcome, Reason
-from tests.fixtures.sandbox import CARD
+from tests.fixtures.sandbox import CARD, FUNDED_CARD
 from tests.test_topup_env import make_service
 
 
@@ -68,3 +72,59 @@ def test_abort_refused_for_good_becomes_a_claim_during_recovery(env):
     assert now[0] >= 600.0 and env.sandbox.attempts("abort") > 1
     assert env.sandbox.attempts("start") == 0 and env.sandbox.ledger == []
     assert env.journal.unfinished() == []
+
+
+def test_running_kiosk_settles_an_unresolved_top_up_without_a_restart(env):
+    # A top-up handed out a claim slip (the API did not answer in time); its row stays open
+    # and every later customer is refused until it is settled. The running kiosk must settle
+    # it once the API is back, not only at the next boot.
+    events = []
+    settled = threading.Event()
+
+    def post(event):
+        events.append(event)
+        if event == Recovering(False):
+            settled.set()
+
+    supervisor = Supervisor(env.service, env.client.ping, post, interval=0.05).start()
+    try:
+        assert supervisor.recovered.wait(10)
+        env.service.resolve_timeout_s = 0.3
+        env.sandbox.inject("start", Fault.drop_after_commit())
+        env.sandbox.inject("get", Fault.drop_before_commit(), times=1000)
+        result = env.service.topup(CARD, 1500)
+        assert (result.outcome, result.reason) == (Outcome.UNRESOLVED, Reason.UNRESOLVED_START)
+        env.sandbox.faults.clear()
+        supervisor.nudge()
+        assert settled.wait(10), "the unresolved top-up was never settled while running"
+        assert Recovering(True) in events
+        row = env.journal.get(result.reference)
+        assert row.state is State.RECEIPT_OWED and env.credits() == [1500]
+        assert env.service.topup(FUNDED_CARD, 1000).credited
+    finally:
+        supervisor.stop()
+    for row in env.journal.recent():
+        if row.state is State.CONFIRMED:
+            env.service.receipt_printed(row.reference)
+
+
+def test_recovery_never_touches_the_top_up_in_progress(env):
+    # A customer's cashless top-up waits at the terminal (row STARTING): a recovery asked for
+    # meanwhile must leave it alone (no read-and-abort racing the customer's payment), and a
+    # second top-up is refused while it runs.
+    env.sandbox.terminal(wait=30.0)
+    results = []
+    worker = threading.Thread(
+        target=lambda: results.append(env.service.topup(CARD, 2000, start_type="cashless")))
+    worker.start()
+    try:
+        assert env.sandbox.terminal_waiting.wait(10)
+        assert env.service.recover(wait=False) is None
+        assert env.service.topup(FUNDED_CARD, 1000).reason is Reason.RECOVERY_PENDING
+        assert env.sandbox.attempts("get") == 0 and env.sandbox.attempts("abort") == 0
+    finally:
+        env.sandbox.release_terminal("ok")
+        worker.join(10)
+    [result] = results
+    assert result.credited and env.credits() == [2000]
+    env.service.receipt_printed(result.reference)
