@@ -129,6 +129,17 @@ def test_watchdog_timing_fits_the_main_loop():
     assert float(s["[Service] RestartSec"][-1].removesuffix("s")) >= 1
 
 
+def test_ready_comes_well_before_systemd_gives_up_on_the_start():
+    # A slow API holds READY=1 back only until READY_AT_LATEST_S; past TimeoutStartSec systemd
+    # would kill the kiosk during recovery and restart it, again and again. The margin covers
+    # what comes before the main loop (journal, printer, screen).
+    from kiosk.runtime import READY_AT_LATEST_S
+
+    s = unit_settings(UNIT.read_text())
+    start_timeout = float(s["[Service] TimeoutStartSec"][-1].removesuffix("s"))
+    assert READY_AT_LATEST_S + 30 <= start_timeout
+
+
 def test_state_directory_matches_the_default_config():
     # StateDirectory=kiosk is /var/lib/kiosk; the journal must live there (ProtectSystem=strict
     # makes everything else read-only).
