@@ -14,7 +14,7 @@ STRINGS: dict[str, str] = {
     "attract.title": "Karte scannen",
     "attract.text": "Halten Sie den Barcode Ihrer Kundenkarte unter den Scanner, um Guthaben aufzuladen.",
 
-    "checking_card.title": "Karte wird geprüft …",
+    "checking_card.title": "Karte wird geprüft\u00a0…",
     "wait.moment": "Einen Moment bitte.",
 
     "card.title": "Karte erkannt",
@@ -39,7 +39,7 @@ STRINGS: dict[str, str] = {
     "confirm.pay_cashless": "Mit Karte am Terminal",
     "confirm.go": "Jetzt aufladen",
 
-    "checking_printer.title": "Einen Moment bitte …",
+    "checking_printer.title": "Einen Moment bitte\u00a0…",
     "checking_printer.text": "Wir prüfen, ob ein Beleg gedruckt werden kann.",
 
     "printer_problem.title": "Der Drucker kann gerade keinen Beleg drucken",
@@ -56,12 +56,12 @@ STRINGS: dict[str, str] = {
     "printer.error": "Der Drucker meldet einen Fehler.",
     "printer.ok": "Der Drucker ist bereit.",
 
-    "paying.title_cash": "Ihre Aufladung wird gebucht …",
+    "paying.title_cash": "Ihre Aufladung wird gebucht\u00a0…",
     "paying.text_cash": "Bitte warten Sie einen Moment.",
     "paying.title_cashless": "Bitte bezahlen Sie am Kartenterminal",
     "paying.text_cashless": "Folgen Sie den Anweisungen auf dem Kartenterminal.",
 
-    "printing.title": "Ihr Beleg wird gedruckt …",
+    "printing.title": "Ihr Beleg wird gedruckt\u00a0…",
 
     "done.title": "Fertig – vielen Dank!",
     "done.balance": "Neues Guthaben",
@@ -115,28 +115,28 @@ STRINGS: dict[str, str] = {
     "reason.stuck_in_progress": "Die Zahlung ist noch nicht abgeschlossen.",
 
     "reference": "Referenz",
-    "slip.printing": "Ein Beleg wird gedruckt …",
+    "slip.printing": "Ein Beleg wird gedruckt\u00a0…",
 
     "out_of_service.title": "Außer Betrieb",
     "out_of_service.text": "Diese Station ist gerade nicht verfügbar. Bitte versuchen Sie es später noch einmal.",
     "oos.api": "Keine Verbindung zum Kartensystem.",
     "oos.reader": "Der Kartenleser ist nicht angeschlossen.",
-    "oos.recovering": "Die Station wird vorbereitet …",
+    "oos.recovering": "Die Station wird vorbereitet\u00a0…",
 
     "registration.title": "Gerät registrieren",
     "registration.step1": "Öffnen Sie in SecuOffice: {url}",
     "registration.step2": "Geben Sie diesen Code ein:",
-    "registration.waiting": "Warte auf Bestätigung …",
+    "registration.waiting": "Warte auf Bestätigung\u00a0…",
 
     "admin_pin.title": "Verwaltung",
     "admin_pin.prompt": "Bitte PIN eingeben",
     "admin.wrong_pin": "Falsche PIN.",
     "admin.wait": "Zu viele Fehlversuche. Bitte warten Sie {seconds} s.",
     "admin.locked": "Zu viele Fehlversuche: Verwaltung bis zum Neustart gesperrt.",
-    "admin.working": "Bitte warten …",
+    "admin.working": "Bitte warten\u00a0…",
     "admin.printed_ok": "Gedruckt.",
     "admin.printed_failed": "Drucken fehlgeschlagen.",
-    "admin.restarting": "Die Station wird neu gestartet …",
+    "admin.restarting": "Die Station wird neu gestartet\u00a0…",
 
     "admin_menu.title": "Verwaltung",
     "admin_menu.printer": "Druckerstatus",

@@ -14,7 +14,7 @@ STRINGS: dict[str, str] = {
     "attract.title": "Scan your card",
     "attract.text": "Hold the barcode of your loyalty card under the scanner to top up your balance.",
 
-    "checking_card.title": "Checking your card …",
+    "checking_card.title": "Checking your card\u00a0…",
     "wait.moment": "One moment please.",
 
     "card.title": "Card recognised",
@@ -39,7 +39,7 @@ STRINGS: dict[str, str] = {
     "confirm.pay_cashless": "By card at the terminal",
     "confirm.go": "Top up now",
 
-    "checking_printer.title": "One moment please …",
+    "checking_printer.title": "One moment please\u00a0…",
     "checking_printer.text": "We are checking that a receipt can be printed.",
 
     "printer_problem.title": "The printer cannot print a receipt right now",
@@ -56,12 +56,12 @@ STRINGS: dict[str, str] = {
     "printer.error": "The printer reports an error.",
     "printer.ok": "The printer is ready.",
 
-    "paying.title_cash": "Recording your top-up …",
+    "paying.title_cash": "Recording your top-up\u00a0…",
     "paying.text_cash": "Please wait a moment.",
     "paying.title_cashless": "Please pay at the card terminal",
     "paying.text_cashless": "Follow the instructions on the card terminal.",
 
-    "printing.title": "Printing your receipt …",
+    "printing.title": "Printing your receipt\u00a0…",
 
     "done.title": "Done – thank you!",
     "done.balance": "New balance",
@@ -115,28 +115,28 @@ STRINGS: dict[str, str] = {
     "reason.stuck_in_progress": "The payment has not finished yet.",
 
     "reference": "Reference",
-    "slip.printing": "Printing a receipt …",
+    "slip.printing": "Printing a receipt\u00a0…",
 
     "out_of_service.title": "Out of service",
     "out_of_service.text": "This kiosk is not available right now. Please try again later.",
     "oos.api": "No connection to the card system.",
     "oos.reader": "The card reader is not connected.",
-    "oos.recovering": "The kiosk is getting ready …",
+    "oos.recovering": "The kiosk is getting ready\u00a0…",
 
     "registration.title": "Register this device",
     "registration.step1": "Open in SecuOffice: {url}",
     "registration.step2": "Enter this code:",
-    "registration.waiting": "Waiting for confirmation …",
+    "registration.waiting": "Waiting for confirmation\u00a0…",
 
     "admin_pin.title": "Administration",
     "admin_pin.prompt": "Please enter the PIN",
     "admin.wrong_pin": "Wrong PIN.",
     "admin.wait": "Too many wrong attempts. Please wait {seconds} s.",
     "admin.locked": "Too many wrong attempts: administration locked until restart.",
-    "admin.working": "Please wait …",
+    "admin.working": "Please wait\u00a0…",
     "admin.printed_ok": "Printed.",
     "admin.printed_failed": "Printing failed.",
-    "admin.restarting": "The kiosk is restarting …",
+    "admin.restarting": "The kiosk is restarting\u00a0…",
 
     "admin_menu.title": "Administration",
     "admin_menu.printer": "Printer status",

@@ -12,5 +12,7 @@ def build(ctx: Ctx) -> list[Widget]:
     reason = session.problem.value if session.problem else "unknown"
     message = ctx.t(f"reject.{reason}")
     if session.masked:
-        message = f"{message}\n{ctx.t('card.number')}: {session.masked}"
+        # No-break spaces: a narrow screen must not split the card number across lines.
+        number = session.masked.replace(" ", "\u00a0")
+        message = f"{message}\n{ctx.t('card.number')}: {number}"
     return result(ctx, "error", "rejected.title", message)
