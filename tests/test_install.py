@@ -257,6 +257,19 @@ def test_rules_template_with_ids_filled_in_lints():
     assert len(lint_udev_rules(filled)) == 3
 
 
+def test_the_default_config_opens_the_names_the_rules_make():
+    template = (REPO / "systemd/99-kiosk.rules.in").read_text()
+    filled = re.sub(r"@[A-Z]+_ON@", "", template)
+    by_link = symlinks(lint_udev_rules(re.sub(r"@[A-Z]+_(VENDOR|PRODUCT)@", "abcd", filled)))
+    config = load_config(EXAMPLE_CONFIG)
+    printer = by_link[config.printer.port.removeprefix("/dev/")]
+    scanner = by_link[config.reader.device.removeprefix("/dev/")]
+    assert (printer["SUBSYSTEM"], scanner["SUBSYSTEM"]) == ("tty", "input")
+    # The groups the rules give the devices are groups the service runs with.
+    groups = set(unit_settings(UNIT.read_text())["[Service] SupplementaryGroups"][0].split())
+    assert {rule["GROUP"] for rule in by_link.values()} <= groups
+
+
 def symlinks(rules) -> dict[str, dict[str, str]]:
     return {
         next(v for k, _, op, v in rule if k == "SYMLINK"):
