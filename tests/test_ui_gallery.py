@@ -148,3 +148,20 @@ def test_contrast_check_reads_the_fill_beside_the_glyphs_not_the_glyphs():
     frame = Frame([Text(pygame.Rect(20, 20, w, h), solid, 40, (225, 228, 230), name="pale")])
     draw_frame(surface, frame, STANDARD, None, 6, 3)
     assert any("'pale' contrast" in p for p in check_frame(surface, frame, layout, STANDARD))
+
+
+def test_the_checker_finds_text_running_under_a_button():
+    # Portrait result screens once let the message box run down under the OK button.
+    pygame.font.init()
+    surface = pygame.Surface((480, 800))
+    layout = Layout(480, 800, 133)
+    ok = Button(pygame.Rect(330, 700, 130, 80), "OK", Action.FINISH, kind="primary")
+    frame = Frame([Text(pygame.Rect(20, 400, 440, 380), "Bitte nehmen Sie Ihren Beleg.", 30,
+                        STANDARD.text, name="message"), ok])
+    draw_frame(surface, frame, STANDARD, None, 6, 3)
+    found = check_frame(surface, frame, layout, STANDARD)
+    assert any("'message'" in p and "runs under button 'finish'" in p for p in found), found
+    # Its own label inside the button is no problem.
+    frame = Frame([ok])
+    draw_frame(surface, frame, STANDARD, None, 6, 3)
+    assert check_frame(surface, frame, layout, STANDARD) == []

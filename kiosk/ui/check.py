@@ -69,6 +69,12 @@ def check_frame(surface: pygame.Surface, frame: Frame, layout: Layout, theme: Th
                             f"the 9 mm target of {layout.min_target} px")
         if not screen.contains(b.rect):
             problems.append(f"button {b.name!r} {tuple(b.rect)} leaves the screen")
+    for t in frame.texts:
+        # A text box reaching under a button (its own label aside) is hidden where they meet.
+        for b in buttons:
+            if t.box.colliderect(b.rect) and not b.rect.contains(t.box):
+                problems.append(f"text {t.name!r} box {tuple(t.box)} runs under button "
+                                f"{b.name!r} {tuple(b.rect)}")
     for i, a in enumerate(buttons):
         for b in buttons[i + 1:]:
             if a.rect.colliderect(b.rect):

@@ -16,7 +16,9 @@ def result(ctx: Ctx, kind: str, title_key: str, message: str, *, value_label: st
     widgets = header(ctx)
     buttons: list[Widget] = []
     rest = lay.body
-    beside_button = lay.body      # landscape: the message may run down beside the button
+    # Landscape: the message may run down beside the button; portrait: it stops above it.
+    # (None, not lay.body: that property makes a new Rect per call, so `is` never matched.)
+    beside_button: pygame.Rect | None = None
     if button_key:
         buttons, rest = footer(ctx, [(ctx.t(button_key), action, "primary")], share=0.3)
         if not lay.portrait:
@@ -46,7 +48,7 @@ def result(ctx: Ctx, kind: str, title_key: str, message: str, *, value_label: st
                             th.text, bold=True, valign="middle", max_lines=1, name="value"))
         area = pygame.Rect(area.left, box.bottom + lay.gap, area.width,
                            area.bottom - box.bottom - lay.gap)
-    if beside_button is not lay.body:
+    if beside_button is not None:
         area = pygame.Rect(area.left, area.top, beside_button.width,
                            beside_button.bottom - area.top)
     widgets.append(paragraph(ctx, area, message, name="message"))
