@@ -28,7 +28,8 @@ def build(ctx: Ctx) -> list[Widget]:
                         valign="bottom", max_lines=2, name="title"))
     widgets.append(Panel(display, th.surface, th.primary, lay.radius))
     shown = ctx.money(int(session.typed) * 100) if session.typed else ctx.money(0)
-    widgets.append(Text(display.inflate(-2 * lay.gap, -lay.gap), shown, lay.px("huge"),
+    # Wider side margins than the default: a huge bold "€" otherwise seems to touch the frame.
+    widgets.append(Text(display.inflate(-3 * lay.gap, -lay.gap), shown, lay.px("huge"),
                         th.text if session.typed else th.muted, bold=True, align="right",
                         valign="middle", max_lines=1, name="entry"))
     values = {"minimum": ctx.money(cfg.minimum_cents), "maximum": ctx.money(cfg.maximum_cents)}
