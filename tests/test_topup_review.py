@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +12,7 @@ from hardware.sim.sandbox import Fault
 from kiosk.flow_events import Recovering
 from kiosk.journal import State
 from kiosk.monitor import Supervisor
+from kiosk.secuconnect.models import ModelError, SmartTransaction
 from kiosk.topup import Outcome, Reason
 from tests.fixtures.sandbox import CARD, FUNDED_CARD
 from tests.test_topup_env import make_service
@@ -128,3 +131,22 @@ def test_recovery_never_touches_the_top_up_in_progress(env):
     [result] = results
     assert result.credited and env.credits() == [2000]
     env.service.receipt_printed(result.reference)
+
+
+SEED = json.loads((Path(__file__).parent / "fixtures" / "seed-start-cash-response.json")
+                  .read_text(encoding="utf-8"))
+# Every top-level field replaced by a value of each JSON kind (and nested odd shapes).
+ODD_VALUES = (None, 0, 5, -1, 1.5, True, "", "x", [], [1], ["x"], [[1]], [{"value": 5}], {},
+              {"a": 1}, {"sum": "x", "currency": 5}, [{"merchantcard": 5}],
+              [{"type": "textline", "value": {"decoration": 5}}])
+
+
+@pytest.mark.parametrize("field", sorted(SEED))
+def test_odd_transaction_answer_is_a_model_error_never_a_crash(field):
+    # An answer the client cannot read must become "outcome unknown" (ModelError), not an
+    # exception that escapes the procedure with the money open (and stops recovery).
+    for value in ODD_VALUES:
+        try:
+            SmartTransaction.from_json(dict(SEED, **{field: value}))
+        except ModelError:
+            pass

@@ -143,12 +143,12 @@ class SmartTransaction:
         basket_info = data.get("basket_info") or {}
         merchant = data.get("merchant") or {}
         card = None
-        for ident in data.get("idents") or ():
+        for ident in _list(data.get("idents")):
             if isinstance(ident, Mapping) and isinstance(ident.get("merchantcard"), Mapping):
                 card = MerchantCard.from_json(ident["merchantcard"])
                 break
         receipt = tuple(
-            ReceiptLine.from_json(line) for line in (data.get("receipt") or ())
+            ReceiptLine.from_json(line) for line in _list(data.get("receipt"))
             if isinstance(line, Mapping)
         )
         return cls(
@@ -206,3 +206,8 @@ def _int(value: Any) -> int:
     if isinstance(value, str) and value.lstrip("-").isdigit():
         return int(value)
     return 0
+
+
+def _list(value: Any) -> list[Any]:
+    """A JSON array field; anything else (absent, null, a number...) reads as empty."""
+    return value if isinstance(value, list) else []
