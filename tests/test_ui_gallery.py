@@ -165,3 +165,16 @@ def test_the_checker_finds_text_running_under_a_button():
     frame = Frame([ok])
     draw_frame(surface, frame, STANDARD, None, 6, 3)
     assert check_frame(surface, frame, layout, STANDARD) == []
+
+
+def test_a_long_reference_breaks_after_a_hyphen_instead_of_shrinking():
+    from kiosk.ui.textfit import fit_text
+    pygame.font.init()
+    reference = "7d6b75ec-d032-48e0-8a06-c4ca3a9e248f"   # kiosk.journal.new_reference()
+    one_line = fit_text(reference, 400, 200, 60, True, max_lines=1)
+    two_lines = fit_text(reference, 400, 200, 60, True, max_lines=2)
+    assert two_lines.fits and len(two_lines.lines) == 2 and two_lines.px > one_line.px * 1.5
+    assert "".join(two_lines.lines) == reference and two_lines.lines[0].endswith("-")
+    # No hyphen, no break: a word still shrinks rather than being cut anywhere.
+    solid = fit_text("Kartenaufladungsbeleg", 120, 200, 60, True, max_lines=2)
+    assert solid.lines == ("Kartenaufladungsbeleg",)

@@ -23,7 +23,8 @@ from kiosk.ui.render import Look, build_frame, render
 from kiosk.ui.settings import flow_settings, look as look_of
 
 DEMO_CARD = "9276000000002845"
-DEMO_REFERENCE = "K1-3F2A9C71"
+# As long as a real one: kiosk.journal.new_reference() makes a UUID.
+DEMO_REFERENCE = "7d6b75ec-d032-48e0-8a06-c4ca3a9e248f"
 NOW = 1000.0
 
 

@@ -39,11 +39,39 @@ def _wrap(text: str, f: pygame.font.Font, width: int) -> list[str] | None:
                 current = candidate
                 continue
             if f.size(word)[0] > width:
-                return None
+                pieces = _hyphen_pieces(word, f, width)
+                if pieces is None:
+                    return None
+                if current:
+                    lines.append(current)
+                lines += pieces[:-1]
+                current = pieces[-1]
+                continue
             lines.append(current)
             current = word
         lines.append(current)
     return lines
+
+
+def _hyphen_pieces(word: str, f: pygame.font.Font, width: int) -> list[str] | None:
+    """A word too wide for the box broken after its hyphens (e.g. a UUID reference), greedily;
+    None when it has none or a piece is still too wide."""
+    parts = word.split("-")
+    if len(parts) < 2:
+        return None
+    chunks = [p + "-" for p in parts[:-1]] + [parts[-1]]
+    pieces: list[str] = []
+    current = ""
+    for chunk in chunks:
+        if f.size(current + chunk)[0] <= width:
+            current += chunk
+        elif f.size(chunk)[0] <= width and current:
+            pieces.append(current)
+            current = chunk
+        else:
+            return None
+    pieces.append(current)
+    return pieces
 
 
 def _block(lines: list[str], f: pygame.font.Font) -> tuple[int, int, int]:

@@ -22,4 +22,5 @@ def build(ctx: Ctx) -> list[Widget]:
     else:
         lines.append(ctx.t("claim.write_down"))
     return result(ctx, "info", "claim.title", "\n".join(lines),
-                  value_label=ctx.t("reference"), value=reference)
+                  value_label=ctx.t("reference"), value=reference,
+                  value_lines=2)  # a UUID breaks after a hyphen rather than shrink

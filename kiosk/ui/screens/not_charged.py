@@ -23,4 +23,5 @@ def build(ctx: Ctx) -> list[Widget]:
             lines.append(ctx.t("not_charged.slip"))
     reference = outcome.reference if outcome and outcome.reference else ""
     return result(ctx, "info", "not_charged.title", "\n".join(lines),
-                  value_label=ctx.t("reference") if reference else "", value=reference)
+                  value_label=ctx.t("reference") if reference else "", value=reference,
+                  value_lines=2)  # a UUID breaks after a hyphen rather than shrink

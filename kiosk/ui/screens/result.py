@@ -11,7 +11,7 @@ from kiosk.ui.widgets import Panel, Text, Widget
 
 def result(ctx: Ctx, kind: str, title_key: str, message: str, *, value_label: str = "",
            value: str = "", button_key: str = "button.ok",
-           action: Action = Action.FINISH) -> list[Widget]:
+           action: Action = Action.FINISH, value_lines: int = 1) -> list[Widget]:
     lay, th = ctx.layout, ctx.theme
     widgets = header(ctx)
     buttons: list[Widget] = []
@@ -45,7 +45,8 @@ def result(ctx: Ctx, kind: str, title_key: str, message: str, *, value_label: st
                             name="value_label"))
         widgets.append(Text(pygame.Rect(inner.left, inner.top + label_h, inner.width,
                                         inner.height - label_h), value, lay.px("huge"),
-                            th.text, bold=True, valign="middle", max_lines=1, name="value"))
+                            th.text, bold=True, valign="middle", max_lines=value_lines,
+                            name="value"))
         area = pygame.Rect(area.left, box.bottom + lay.gap, area.width,
                            area.bottom - box.bottom - lay.gap)
     if beside_button is not None:
