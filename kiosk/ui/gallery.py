@@ -87,6 +87,8 @@ def sample_states(settings: Settings) -> dict[str, State]:
             printed=PrintResult(True))),
         "not_charged_refused": at(Screen.NOT_CHARGED, session=replace(
             chosen, outcome=TopupOutcome("refused", reason="amount_refused"))),
+        "not_charged_unreachable": at(Screen.NOT_CHARGED, session=replace(
+            chosen, outcome=TopupOutcome("unreachable", reason="api_unreachable"))),
         "claim": at(Screen.CLAIM, session=replace(
             chosen, outcome=TopupOutcome("claim", DEMO_REFERENCE, reason="unresolved_start"),
             printed=PrintResult(True))),

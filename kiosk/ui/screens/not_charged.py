@@ -14,7 +14,9 @@ def build(ctx: Ctx) -> list[Widget]:
     kind = outcome.kind if outcome else "unreachable"
     lines = [ctx.t(f"not_charged.{kind}")]
     if outcome and has(ctx.state.language, f"reason.{outcome.reason}"):
-        lines.append(ctx.t(f"reason.{outcome.reason}"))
+        reason = ctx.t(f"reason.{outcome.reason}")
+        if reason not in lines[0]:      # "unreachable" already says the same sentence
+            lines.append(reason)
     if kind == "not_charged" and session.with_receipt:
         printed = session.printed
         if printed is None:
