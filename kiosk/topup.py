@@ -598,6 +598,7 @@ class TopupService:
         answer after the abort is final either way.
         """
         created_reads = 0
+        first_created: float | None = None
         aborted = False
         in_progress_since: float | None = None
         row = self._row(ref)
@@ -628,6 +629,8 @@ class TopupService:
                 return self._confirm(ref, stx, progress)
             if stx.status == "created":
                 created_reads += 1
+                if first_created is None:
+                    first_created = self._monotonic()
                 if aborted:
                     # The abort was answered but the transaction is still "created" (the
                     # abort was refused, e.g. a request limit): send it again after the
@@ -640,7 +643,8 @@ class TopupService:
                         return self._claim(ref, Reason.STUCK_IN_PROGRESS,
                                            f"transaction {stx_id} stayed created; abort refused")
                 elif ((abort_now or refusal is not None
-                       or created_reads >= CREATED_READS_BEFORE_ABORT)
+                       or (created_reads >= CREATED_READS_BEFORE_ABORT
+                           and not self._terminal_may_be_busy(row, first_created)))
                       and self._abort_quietly(ref, stx_id)):
                     # Once the API has answered the abort, the next read tells the outcome;
                     # an abort that got no answer is sent again after the pause.
@@ -671,6 +675,21 @@ class TopupService:
             if self._expired(deadline):
                 return self._unresolved(ref, Reason.UNRESOLVED_START)
             clock.pause()
+
+    def _terminal_may_be_busy(self, row: TopupRow, first_created: float | None) -> bool:
+        """Whether a card terminal may still be taking this customer's payment.
+
+        A `start/cashless` whose answer was lost may still be waiting at the terminal, and
+        whether the API reads "created" meanwhile is not documented. Aborting then could race
+        the customer's payment, so such a transaction is left alone for as long as the kiosk
+        itself would have waited for the terminal (counted from the first "created" read,
+        which is never earlier than the start).
+        """
+        if row.start_type != "cashless":
+            return False
+        waited = self._monotonic() - (first_created if first_created is not None
+                                      else self._monotonic())
+        return waited < self.config.api.start_cashless_timeout
 
     def _reverse(self, ref: str, stx_id: str, clock: _Backoff,
                  deadline: float | None) -> TopupResult:
