@@ -183,9 +183,9 @@ def test_a_half_scan_at_unplug_is_not_glued_to_the_first_scan_after_replug(
 
 # Pitfall: read loops that handle one event per wake-up fall behind a fast scanner.
 def test_every_pending_event_is_drained_per_wake_up(make_reader, scanner, sink):
-    # The burst is larger than a pipe holds, so it arrives in several writes and a scan can
-    # straddle two of them; on a loaded machine the next write may come later than the test
-    # gap timeout. The key timestamps are 4 ms apart, so a long gap changes nothing else here.
+    # The burst (more than a pipe holds) goes out in many 4 KiB writes, and a scan can straddle
+    # two of them; on a loaded machine the next write may come later than the test gap timeout.
+    # The key timestamps are 4 ms apart, so a long gap changes nothing else here.
     make_reader(gap_timeout=30)
     sink.status()
     cards = [f"9276{i:012d}" for i in range(40)]
