@@ -35,7 +35,7 @@ STRINGS: dict[str, str] = {
     "confirm.amount": "Betrag",
     "confirm.card": "Karte",
     "confirm.payment": "Zahlung",
-    "confirm.pay_cash": "Bar",
+    "confirm.pay_cash": "Bar an der Kasse",
     "confirm.pay_cashless": "Mit Karte am Terminal",
     "confirm.go": "Jetzt aufladen",
 

@@ -35,7 +35,7 @@ STRINGS: dict[str, str] = {
     "confirm.amount": "Amount",
     "confirm.card": "Card",
     "confirm.payment": "Payment",
-    "confirm.pay_cash": "Cash",
+    "confirm.pay_cash": "Cash at the till",
     "confirm.pay_cashless": "By card at the terminal",
     "confirm.go": "Top up now",
 
