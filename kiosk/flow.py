@@ -19,7 +19,7 @@ from kiosk.flow_events import (
     CheckCard, CheckPrinter, Command, Event, JournalLoaded, JournalRow, LoadJournal, PlaySound,
     Press, PrinterChecked, PrinterState, Printed, PrintReceipt, PrintResult, PrintSlip,
     ReaderStatus, Recovering, RegistrationDone, RegistrationPending, ReprintLast, Restart,
-    StartTopup, PrintTestPage, Tick, TopupFinished, TopupOutcome,
+    StartTopup, PrintTestPage, StillHere, Tick, TopupFinished, TopupOutcome,
 )
 
 COUNTDOWN_S = 10          # the last seconds before an idle timeout are counted down on screen
@@ -207,6 +207,8 @@ def step(state: State, event: Event, now: float, settings: Settings) -> tuple[St
 def _dispatch(s: State, e: Event, now: float, cfg: Settings) -> tuple[State, list[Command]]:
     if isinstance(e, Tick):
         return _tick(s, now, cfg), []
+    if isinstance(e, StillHere):
+        return replace(s, last_input=now), []
     if isinstance(e, Press):
         return _press(replace(s, last_input=now), e, now, cfg)
     if isinstance(e, CardScanned):

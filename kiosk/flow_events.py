@@ -174,6 +174,11 @@ class Tick:
 
 
 @dataclass(frozen=True)
+class StillHere:
+    """The customer touched the screen or a key that is no button: restart the idle timer."""
+
+
+@dataclass(frozen=True)
 class ApiStatus:
     ok: bool
     detail: str = ""
@@ -206,7 +211,7 @@ class RegistrationDone:
 
 
 Event = Union[Press, CardScanned, CardChecked, PrinterChecked, TopupFinished, Printed,
-              JournalLoaded, Tick, ApiStatus, ReaderStatus, Recovering, RegistrationPending,
+              JournalLoaded, Tick, StillHere, ApiStatus, ReaderStatus, Recovering, RegistrationPending,
               RegistrationDone]
 
 

@@ -15,7 +15,7 @@ from kiosk.flow_events import (
     CheckCard, CheckPrinter, JournalLoaded, JournalRow, LoadJournal, PlaySound, Press,
     PrinterChecked, PrinterState, Printed, PrintReceipt, PrintResult, PrintSlip, ReaderStatus,
     Recovering, RegistrationDone, RegistrationPending, ReprintLast, Restart, StartTopup,
-    PrintTestPage, Tick, TopupFinished, TopupOutcome,
+    PrintTestPage, StillHere, Tick, TopupFinished, TopupOutcome,
 )
 from tests.fixtures.ui import ADMIN_CARD, ADMIN_PIN, VALID_CARD, ui_settings
 
@@ -296,6 +296,19 @@ def test_idle_timeout_with_countdown_and_nothing_survives():
     assert flow.state.session == Session() and flow.state.session == fresh.session
     assert flow.state.language == "de" and flow.state.pending == 0
     assert flow.state.admin == AdminView()
+
+
+def test_a_touch_that_is_no_button_restarts_the_idle_timer():
+    settings = ui_settings(idle_timeout_s=30.0)
+    flow = Flow(settings, T0)
+    at_card(flow)
+    start = flow.state.last_input
+    run(flow, StillHere(), now=start + 25)           # during the countdown
+    assert flow.state.screen == Screen.CARD and countdown(flow.state, settings, start + 26) is None
+    run(flow, Tick(), now=start + 54.9)
+    assert flow.state.screen == Screen.CARD and flow.state.session.number == VALID_CARD
+    run(flow, Tick(), now=start + 55)
+    assert flow.state.screen == Screen.ATTRACT and flow.state.session == Session()
 
 
 @pytest.mark.parametrize("screen", [Screen.REJECTED, Screen.DONE, Screen.CLAIM,

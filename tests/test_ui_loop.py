@@ -150,11 +150,34 @@ def test_idle_timeout_shows_a_countdown_and_clears_the_session(make_ui, clock):
     names = [t.name for t in ui.frame.texts]
     assert "countdown" in names and "brand" not in names
     shown = next(t.text for t in ui.frame.texts if t.name == "countdown")
-    assert "9 s" in shown
+    assert "9\u00a0s" in shown
     clock.advance(9)
     reach(ui, Screen.ATTRACT)
     assert ui.state.session == Session()
     assert not any("2845" in t.text for t in ui.frame.texts)
+
+
+def test_touching_the_screen_during_the_countdown_keeps_the_session(make_ui, clock):
+    ui = make_ui()
+    ui.post(CardScanned(VALID_CARD))
+    reach(ui, Screen.CARD)
+    clock.advance(38)
+    ui.iterate(max_wait=0.01)
+    assert any(t.name == "countdown" for t in ui.frame.texts)
+    # A touch on no button: the customer is still here.
+    empty = next((x, y) for y in range(ui.frame.buttons[0].rect.bottom + 1, 480, 7)
+                 for x in range(0, 800, 7)
+                 if not any(b.rect.collidepoint(x, y) for b in ui.frame.buttons))
+    for kind in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP):
+        pygame.event.post(pygame.event.Event(kind, pos=ui.rotation.to_physical(*empty), button=1))
+    ui.iterate(max_wait=0.01)
+    assert ui.state.screen is Screen.CARD
+    assert not any(t.name == "countdown" for t in ui.frame.texts)
+    clock.advance(38)
+    ui.iterate(max_wait=0.01)
+    assert ui.state.screen is Screen.CARD          # the idle time started again at the touch
+    clock.advance(10)
+    reach(ui, Screen.ATTRACT)
 
 
 def test_out_of_service_appears_and_clears(make_ui):

@@ -15,7 +15,7 @@ from kiosk.flow import (
     COUNTDOWN_S, IDLE_SCREENS, Screen, Settings, State, admin_wait_left, countdown, deadline,
     initial_state, step,
 )
-from kiosk.flow_events import Action, Command, Event, PlaySound, Press, Tick
+from kiosk.flow_events import Action, Command, Event, PlaySound, Press, StillHere, Tick
 from kiosk.ui.backend import Backend
 from kiosk.ui.display import Rotation
 from kiosk.ui.render import ANIMATED, Look, default_focus, render
@@ -266,6 +266,9 @@ class KioskUi:
         button = hit_test(self.frame, point)
         if down:
             self.taps.down(button, now)
+            if button is None:
+                # A customer who sees the countdown touches the screen to stay.
+                self._feed(StillHere(), now)
         elif self.taps.up(button, now) and button is not None:
             self.activate(button, now)
 
@@ -280,6 +283,7 @@ class KioskUi:
         if key == pygame.K_TAB or key in DIRECTIONS:
             self.focus = next_focus(frame, self.focus, key, bool(ev.mod & pygame.KMOD_SHIFT))
             self._drawn_key = None
+            self._feed(StillHere(), now)
         elif key in ACTIVATE_KEYS:
             focused = next((b for b in frame.buttons if b.name == self.focus), None)
             if focused is not None:

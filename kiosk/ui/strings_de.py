@@ -3,7 +3,7 @@
 STRINGS: dict[str, str] = {
     "brand": "Karte aufladen",
     "language.toggle": "English",
-    "countdown": "Zurück zum Start in {seconds} s",
+    "countdown": "Zurück zum Start in {seconds}\u00a0s – zum Bleiben tippen",
     "button.back": "Zurück",
     "button.cancel": "Abbrechen",
     "button.ok": "OK",

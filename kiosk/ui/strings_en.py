@@ -3,7 +3,7 @@
 STRINGS: dict[str, str] = {
     "brand": "Card top-up",
     "language.toggle": "Deutsch",
-    "countdown": "Back to start in {seconds} s",
+    "countdown": "Back to start in {seconds}\u00a0s – tap to stay",
     "button.back": "Back",
     "button.cancel": "Cancel",
     "button.ok": "OK",
