@@ -55,12 +55,7 @@ def test_card_problems_reach_the_rejected_screen_with_their_reason(make_kiosk): 
 def test_not_charged_prints_a_slip_and_counts_in_metrics(make_kiosk, sandbox):  # noqa: F811
     k = make_kiosk()
     sandbox.inject("start", Fault.refuse("ProductNotAllowedException", status=403))
-    k.scan(FUNDED_CARD)
-    k.reach(Screen.CARD)
-    k.drive.tap("continue")
-    k.reach(Screen.AMOUNT)
-    k.drive.tap("amount:1000")
-    k.reach(Screen.CONFIRM)
+    k.choose(FUNDED_CARD, 1000)
     k.drive.tap("confirm")
     k.reach(Screen.NOT_CHARGED)
     slip = k.printer.wait_for_receipts(1)[0]

@@ -93,6 +93,15 @@ class Kiosk:
         assert ok, "the reader never opened the virtual scanner"
         self.scanner.scan(number)
 
+    def choose(self, card: str, cents: int) -> None:
+        """Scan `card`, tap through to a preset amount, and stop on the confirm screen."""
+        self.scan(card)
+        self.reach(Screen.CARD)
+        self.drive.tap("continue")
+        self.reach(Screen.AMOUNT)
+        self.drive.tap(f"amount:{cents}")
+        self.reach(Screen.CONFIRM)
+
     def journal_rows(self):  # type: ignore[no-untyped-def]
         assert self.runtime.journal is not None
         return self.runtime.journal.recent(10)
@@ -231,12 +240,7 @@ def test_missing_reader_shows_out_of_service_instead_of_crashing(make_kiosk, tmp
 def test_paper_out_before_payment_asks_and_cancel_charges_nothing(make_kiosk, sandbox):
     k = make_kiosk()
     k.printer.set_faults(paper="out")
-    k.scan(FUNDED_CARD)
-    k.reach(Screen.CARD)
-    k.drive.tap("continue")
-    k.reach(Screen.AMOUNT)
-    k.drive.tap("amount:1000")
-    k.reach(Screen.CONFIRM)
+    k.choose(FUNDED_CARD, 1000)
     k.drive.tap("confirm")
     k.reach(Screen.PRINTER_PROBLEM)
     assert k.ui.state.session.printer.reason == "paper_out"
@@ -248,12 +252,7 @@ def test_paper_out_before_payment_asks_and_cancel_charges_nothing(make_kiosk, sa
 def test_paper_out_before_payment_continue_without_receipt_owes_it(make_kiosk, sandbox):
     k = make_kiosk()
     k.printer.set_faults(paper="out")
-    k.scan(FUNDED_CARD)
-    k.reach(Screen.CARD)
-    k.drive.tap("continue")
-    k.reach(Screen.AMOUNT)
-    k.drive.tap("amount:1000")
-    k.reach(Screen.CONFIRM)
+    k.choose(FUNDED_CARD, 1000)
     k.drive.tap("confirm")
     k.reach(Screen.PRINTER_PROBLEM)
     k.drive.tap("without_receipt")
@@ -266,12 +265,7 @@ def test_paper_out_before_payment_continue_without_receipt_owes_it(make_kiosk, s
 def test_printer_failing_after_payment_owes_the_receipt_and_reprint_settles_it(
         make_kiosk, sandbox, capsys):
     k = make_kiosk()
-    k.scan(FUNDED_CARD)
-    k.reach(Screen.CARD)
-    k.drive.tap("continue")
-    k.reach(Screen.AMOUNT)
-    k.drive.tap("amount:2000")
-    k.reach(Screen.CONFIRM)
+    k.choose(FUNDED_CARD, 2000)
     # Ready when asked before payment; the paper runs out a few lines into the receipt.
     k.printer.set_faults(paper_out_after_lines=3)
     k.drive.tap("confirm")
@@ -292,12 +286,7 @@ def test_printer_failing_after_payment_owes_the_receipt_and_reprint_settles_it(
 
 def test_admin_reprint_prints_a_marked_copy(make_kiosk, sandbox):
     k = make_kiosk()
-    k.scan(CARD)
-    k.reach(Screen.CARD)
-    k.drive.tap("continue")
-    k.reach(Screen.AMOUNT)
-    k.drive.tap("amount:1000")
-    k.reach(Screen.CONFIRM)
+    k.choose(CARD, 1000)
     k.drive.tap("confirm")
     k.reach(Screen.DONE)
     k.drive.tap("finish")
