@@ -73,16 +73,12 @@ def not_charged_slip(
     reason: str,
 ) -> Document:
     """The top-up did not happen and the customer's money was not taken (or was given back)."""
-    blocks: list[Block] = _header(kiosk, when)
+    blocks = _slip_heading(
+        kiosk, when, "NICHT BELASTET", "NOT CHARGED",
+        "Die Aufladung wurde nicht ausgeführt. Ihnen wurde nichts berechnet.",
+        "The top-up was not carried out. You have not been charged.",
+    )
     blocks += [
-        Rule(),
-        Text("NICHT BELASTET", bold=True, width=2, height=2, align=Align.CENTER),
-        Text("NOT CHARGED", bold=True, align=Align.CENTER),
-        Blank(),
-        Text("Die Aufladung wurde nicht ausgeführt. Ihnen wurde nichts berechnet."),
-        Blank(),
-        Text("The top-up was not carried out. You have not been charged."),
-        Blank(),
         NameValue("Betrag / Amount:", format_amount(amount, currency)),
     ]
     if card_number:
@@ -106,18 +102,14 @@ def claim_slip(
     reason_code: str,
 ) -> Document:
     """A top-up that could not be settled on the spot: what support needs to settle it."""
-    blocks: list[Block] = _header(kiosk, when)
+    blocks = _slip_heading(
+        kiosk, when, "KLÄRUNGSBELEG", "CLAIM SLIP",
+        "Die Aufladung konnte nicht sofort abgeschlossen werden. Bitte bewahren Sie "
+        "diesen Beleg auf und wenden Sie sich an den Support.",
+        "The top-up could not be completed on the spot. Please keep this slip and "
+        "contact support.",
+    )
     blocks += [
-        Rule(),
-        Text("KLÄRUNGSBELEG", bold=True, width=2, height=2, align=Align.CENTER),
-        Text("CLAIM SLIP", bold=True, align=Align.CENTER),
-        Blank(),
-        Text("Die Aufladung konnte nicht sofort abgeschlossen werden. Bitte bewahren Sie "
-             "diesen Beleg auf und wenden Sie sich an den Support."),
-        Blank(),
-        Text("The top-up could not be completed on the spot. Please keep this slip and "
-             "contact support."),
-        Blank(),
         NameValue("Betrag / Amount:", format_amount(amount, currency), bold=True),
         NameValue("Karte / Card:", mask_last4(card_number) if card_number else "-"),
         NameValue("Code:", reason_code, bold=True),
@@ -127,6 +119,21 @@ def claim_slip(
     blocks += _support(kiosk, required=True)
     blocks.append(Cut())
     return Document(tuple(blocks))
+
+
+def _slip_heading(kiosk: KioskConfig, when: datetime, title_de: str, title_en: str,
+                  text_de: str, text_en: str) -> list[Block]:
+    """Header, then a bilingual title and explanation: how every slip that is no receipt opens."""
+    return _header(kiosk, when) + [
+        Rule(),
+        Text(title_de, bold=True, width=2, height=2, align=Align.CENTER),
+        Text(title_en, bold=True, align=Align.CENTER),
+        Blank(),
+        Text(text_de),
+        Blank(),
+        Text(text_en),
+        Blank(),
+    ]
 
 
 def render_text(document: Document, columns: int) -> str:
