@@ -13,6 +13,10 @@ from kiosk.logs import setup_logging
 
 DEFAULT_CONFIG = "/etc/kiosk/kiosk.toml"
 
+# Exit codes every command shares; a command's own outcomes use 1 and 3.
+EXIT_CONFIG = 2   # the config file (or a file it names) was refused
+EXIT_JOURNAL = 4  # the journal cannot be opened or used
+
 # Each module offers `register(subparsers)`, which adds its subcommand(s) and sets
 # `func(args) -> int` on them. Adding a command is one line here.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -58,7 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except ConfigError as exc:
         print(f"kiosk: configuration refused: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130
 

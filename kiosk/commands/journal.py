@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kiosk.cli import add_config_argument, load_config_for
+from kiosk.cli import EXIT_JOURNAL, add_config_argument, load_config_for
 from kiosk.journal import Journal, JournalError, TopupRow
 from kiosk.money import format_amount
 
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
             open_rows = len(journal.unfinished())
     except JournalError as exc:
         print(f"kiosk journal: {exc}", file=sys.stderr)
-        return 4
+        return EXIT_JOURNAL
     if not rows:
         print("no top-ups in the journal")
         return 0

@@ -7,14 +7,13 @@ import sys
 
 from hardware.printer.transport import PrintError
 from kiosk.app import receipt_document
-from kiosk.cli import add_config_argument, load_config_for
+from kiosk.cli import EXIT_JOURNAL, add_config_argument, load_config_for
 from kiosk.journal import Journal, JournalError, State, TopupRow
 from kiosk.printers import open_printer
 from kiosk.receipt import render_text
 
 EXIT_NOTHING = 1
 EXIT_PRINTER = 3
-EXIT_JOURNAL = 4
 
 
 def register(sub: argparse._SubParsersAction) -> None:

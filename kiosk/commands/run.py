@@ -6,13 +6,12 @@ import argparse
 import logging
 import sys
 
-from kiosk.cli import add_config_argument, load_config_for
+from kiosk.cli import EXIT_JOURNAL, add_config_argument, load_config_for
 from kiosk.journal import JournalError
 
 log = logging.getLogger(__name__)
 
 EXIT_NO_DISPLAY = 1
-EXIT_JOURNAL = 4
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -9,7 +9,7 @@ import threading
 from typing import Iterator, TextIO
 
 from kiosk.cards import check_card_number
-from kiosk.cli import add_config_argument, load_config_for
+from kiosk.cli import EXIT_JOURNAL, add_config_argument, load_config_for
 from kiosk.config import Config
 from kiosk.journal import Journal, JournalError
 from kiosk.money import AmountError, format_amount, parse_amount
@@ -21,7 +21,6 @@ from kiosk.topup import REASON_TEXT, Outcome, TopupResult, TopupService
 # (kiosk.cli), 3 outcome not settled (claim; recovery goes on at the next start), 4 journal.
 EXIT_NOT_CREDITED = 1
 EXIT_UNRESOLVED = 3
-EXIT_JOURNAL = 4
 RECEIPT_WIDTH = 42
 
 
