@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import logging
 import threading
+from abc import ABC, abstractmethod
 
 from hardware.reader.events import (
     CardScanned,
@@ -33,7 +34,7 @@ def describe_os_error(exc: BaseException, group: str) -> str:
     return str(exc) or type(exc).__name__
 
 
-class ReaderThread:
+class ReaderThread(ABC):
     """Runs `_run` in a daemon thread; subclasses call `_status`, `_result` and `_backoff`."""
 
     def __init__(self, on_event: OnEvent, *, device: str, backoff_initial: float,
@@ -85,8 +86,9 @@ class ReaderThread:
     def stopping(self) -> bool:
         return self._stopping.is_set()
 
+    @abstractmethod
     def _run(self) -> None:
-        raise NotImplementedError
+        """The reader thread's body: read the device until stopped."""
 
     def _wake(self) -> None:
         """Interrupt a blocking wait so that stop() is prompt."""

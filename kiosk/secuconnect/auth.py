@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -60,7 +61,7 @@ class TokenEndpoint:
         )
 
 
-class Authenticator:
+class Authenticator(ABC):
     """Caches the access token; a lock makes sure only one token is ever being fetched.
 
     secuconnect keeps one valid access token per device session: a second fetch would
@@ -89,8 +90,9 @@ class Authenticator:
             if self._token is not None and self._token.value == token:
                 self._token = None
 
+    @abstractmethod
     def _fetch(self) -> dict[str, Any]:
-        raise NotImplementedError
+        """Fetch a new token from the token endpoint (each grant its own way)."""
 
     def _remember(self, data: dict[str, Any]) -> AccessToken:
         value = data.get("access_token")
