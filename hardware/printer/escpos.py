@@ -1,100 +1,27 @@
-"""Receipt document model and the pure ESC/POS encoder (document -> bytes)."""
+"""The pure ESC/POS encoder: receipt document -> bytes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from enum import IntEnum
-from typing import Union
-
 from hardware.printer.codepage import DEFAULT_SLOT, PC858, CodePage
+# The model is re-exported: callers build a Document and encode it through this one module.
+from hardware.printer.document import (  # noqa: F401
+    QR_EC_LEVELS,
+    Align,
+    Blank,
+    Block,
+    Cut,
+    Document,
+    NameValue,
+    QrCode,
+    Rule,
+    Text,
+)
+from hardware.printer.layout import PrintCut, PrintLine, PrintQr, layout
 
 ESC = 0x1B
 GS = 0x1D
 LF = b"\n"
 INITIALISE = b"\x1b\x40"
-
-# QR error correction levels as GS ( k fn 169 takes them.
-QR_EC_LEVELS = {"L": 48, "M": 49, "Q": 50, "H": 51}
-
-
-class Align(IntEnum):
-    LEFT = 0
-    CENTER = 1
-    RIGHT = 2
-
-
-# --- document model ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Text:
-    """A paragraph: wrapped at word boundaries to the paper width, never cut."""
-
-    text: str
-    bold: bool = False
-    width: int = 1  # character width multiplier (1..8)
-    height: int = 1  # character height multiplier (1..8)
-    align: Align = Align.LEFT
-
-    def __post_init__(self) -> None:
-        if not (1 <= self.width <= 8 and 1 <= self.height <= 8):
-            raise ValueError(f"character size {self.width}x{self.height} outside 1..8")
-
-
-@dataclass(frozen=True)
-class NameValue:
-    """Name at the left margin, value flush right; a value too long for the line wraps."""
-
-    name: str
-    value: str
-    bold: bool = False
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A horizontal line across the paper."""
-
-    char: str = "-"
-
-
-@dataclass(frozen=True)
-class Blank:
-    lines: int = 1
-
-
-@dataclass(frozen=True)
-class QrCode:
-    data: str
-    module_size: int = 6  # dots per module, 1..16
-    error_correction: str = "M"
-
-    def __post_init__(self) -> None:
-        if self.error_correction not in QR_EC_LEVELS:
-            raise ValueError(f"QR error correction {self.error_correction!r} not one of L M Q H")
-        if not 1 <= self.module_size <= 16:
-            raise ValueError(f"QR module size {self.module_size} outside 1..16")
-        if not 0 < len(self.data.encode("utf-8")) <= 7000:
-            raise ValueError("QR data must be 1 to 7000 bytes")
-
-
-@dataclass(frozen=True)
-class Cut:
-    feed: int = 4  # lines fed so the last printed line clears the cutter
-    partial: bool = True
-
-
-Block = Union[Text, NameValue, Rule, Blank, QrCode, Cut]
-
-
-@dataclass(frozen=True)
-class Document:
-    blocks: tuple[Block, ...] = field(default_factory=tuple)
-
-    def __add__(self, other: "Document") -> "Document":
-        return Document(self.blocks + other.blocks)
-
-
-# --- encoder -----------------------------------------------------------------------------
 
 
 def initialise(slot: int = DEFAULT_SLOT) -> bytes:
@@ -112,9 +39,6 @@ def encode(
     codepage: CodePage = PC858,
 ) -> bytes:
     """The ESC/POS bytes printing `document` on paper `columns` characters wide (font A)."""
-    # Imported here: layout imports the model above from this module.
-    from hardware.printer.layout import PrintCut, PrintLine, PrintQr, layout
-
     out = bytearray(initialise(slot))
     # The printer's state after ESC @; commands are sent only when a line needs a change.
     align, bold, size = Align.LEFT, False, 0x00

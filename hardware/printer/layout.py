@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Union
 
 from hardware.printer.codepage import PC858, CodePage
-from hardware.printer.escpos import (
+from hardware.printer.document import (
     Align,
     Blank,
     Cut,
