@@ -6,17 +6,14 @@ import logging
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pygame
 
 from hardware.sim.sandbox import DEMO_CARDS, Fault
 from kiosk.flow import Screen
 from kiosk.money import format_amount
+from kiosk.simulation import ADMIN_CARD, ADMIN_PIN, DEMO_SCANS, SECOND_VALID_CARD, Simulation
 from kiosk.ui.driver import UiDriver
-
-if TYPE_CHECKING:
-    from kiosk.commands.simulate import Simulation
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +96,6 @@ def _attract(d: Demo) -> bool:
 
 
 def _rejected(d: Demo) -> bool:
-    from kiosk.commands.simulate import DEMO_SCANS
-
     d.scan(DEMO_SCANS["F3"][1])     # the locked card
     d.wait(Screen.REJECTED)
     d.shot()
@@ -158,8 +153,6 @@ def _topup(d: Demo) -> bool:
 
 
 def _printer_problem(d: Demo) -> bool:
-    from kiosk.commands.simulate import SECOND_VALID_CARD
-
     with d.sim.printer_paused():
         d.scan(SECOND_VALID_CARD)
         d.wait(Screen.CARD)
@@ -197,8 +190,6 @@ def _not_charged(d: Demo) -> bool:
 
 
 def _admin(d: Demo) -> bool:
-    from kiosk.commands.simulate import ADMIN_CARD, ADMIN_PIN
-
     d.scan(ADMIN_CARD)
     d.wait(Screen.ADMIN_PIN)
     d.shot()

@@ -1,0 +1,198 @@
+"""The simulated kiosk: sandbox API, printer emulator on a pty and virtual scanner, with the
+kiosk runtime wired to them (what `kiosk simulate` and its scripted demo drive)."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Self
+
+from hardware.sim.sandbox import DEMO_CARDS, SandboxServer
+from kiosk.commands.sandbox import write_client_config
+from kiosk.config import Config, load_config, write_private_file
+
+log = logging.getLogger(__name__)
+
+# The demo cards behind F1-F5 (F4 is too short to be a card number: the reader refuses it).
+DEMO_SCANS: dict[str, tuple[str, str]] = {
+    "F1": ("valid card (balance 25,00 €)", DEMO_CARDS["funded"][0]),
+    "F2": ("unknown card", "9276999999999999"),
+    "F3": ("locked card", DEMO_CARDS["locked"][0]),
+    "F4": ("malformed scan", "92761234"),
+    "F5": ("admin card (PIN 246810)", "9276000000009999"),
+}
+SECOND_VALID_CARD = DEMO_CARDS["fresh"][0]
+ADMIN_CARD = DEMO_SCANS["F5"][1]
+ADMIN_PIN = "246810"
+
+
+class Simulation:
+    """Sandbox (in-process thread), printer emulator (subprocess on a pty), virtual scanner,
+    and the kiosk runtime wired to them with a demo configuration in `out`."""
+
+    def __init__(self, out: Path, *, start_type: str = "cash", language: str = "de",
+                 size: tuple[int, int] = (800, 480), quiet: bool = False,
+                 health_interval_s: float | None = None, idle_timeout_s: int = 45) -> None:
+        self.out = out
+        self.start_type = start_type
+        self.language = language
+        self.size = size
+        self.quiet = quiet
+        self.health_interval_s = health_interval_s
+        self.idle_timeout_s = idle_timeout_s
+        self.receipts = out / "receipts"
+        self.printer_link = out / "printer"
+        self.sandbox = SandboxServer(merchant_name="Demo-Laden")
+        self.emulator: subprocess.Popen[bytes] | None = None
+        self.scanner = None
+        self.runtime = None
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self) -> Self:
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self) -> None:
+        from hardware.sim.scanner import VirtualScanner
+        from kiosk.runtime import KioskRuntime, wait_until
+
+        self.sandbox.start()
+        self._stack.callback(self.sandbox.stop)
+        self.sandbox.seed_demo_cards()
+        if self.start_type == "cashless":
+            self.sandbox.terminal(wait=3.0)   # the customer takes a moment at the terminal
+        self._start_emulator()
+        if not wait_until(self.printer_link.exists, 15.0):
+            raise RuntimeError(f"printer emulator did not create {self.printer_link} "
+                               f"(see {self.out / 'printer-emulator.log'})")
+        config = self.config()
+        self.scanner = VirtualScanner()
+        self.runtime = KioskRuntime(config, window=True, scanner=self.scanner,
+                                    on_key=self._on_key)
+        self._stack.callback(self.runtime.close)
+        self.runtime.open()
+
+    def config(self) -> Config:
+        """Write the demo configuration into `out` and load it (the file is there to read)."""
+        path = write_client_config(self.sandbox, self.out / "kiosk.toml", read_timeout=10.0,
+                                   start_cashless_timeout=60.0)
+        pin_file = self.out / "admin_pin"
+        write_private_file(pin_file, ADMIN_PIN + "\n")
+        width, height = self.size
+        extra = f"""
+[topup]
+start_type = "{self.start_type}"
+
+[reader]
+type = "simulator"
+# The demo scans the same cards again soon; a real kiosk keeps the 3 s default.
+debounce_s = 0.5
+
+[printer]
+type = "simulator"
+port = {json.dumps(str(self.printer_link))}
+
+[ui]
+language = "{self.language}"
+width = {width}
+height = {height}
+fullscreen = false
+idle_timeout_s = {int(self.idle_timeout_s)}
+admin_cards = ["{ADMIN_CARD}"]
+admin_pin_file = {json.dumps(str(pin_file))}
+
+[metrics]
+enabled = false
+"""
+        with path.open("a", encoding="utf-8") as f:
+            f.write(extra)
+        config = load_config(path)
+        if self.health_interval_s is not None:
+            config = dataclasses.replace(
+                config, api=dataclasses.replace(config.api,
+                                                health_interval_s=self.health_interval_s))
+        return config
+
+    def _start_emulator(self) -> None:
+        # A subprocess: the emulator renders receipt PNGs with pygame, which must not share
+        # this process's pygame (the kiosk's screen lives in the main thread here).
+        env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy",
+                   PYGAME_HIDE_SUPPORT_PROMPT="1")
+        log_file = (self.out / "printer-emulator.log").open("ab")
+        self._stack.callback(log_file.close)
+        self.printer_link.unlink(missing_ok=True)
+        self.emulator = subprocess.Popen(
+            [sys.executable, "-m", "hardware.sim.printer", "--link", str(self.printer_link),
+             "--out", str(self.receipts)],
+            env=env, stdin=subprocess.DEVNULL, stdout=log_file,
+            stderr=log_file if self.quiet else None)
+        self._stack.callback(self._stop_emulator)
+
+    def _stop_emulator(self) -> None:
+        proc = self.emulator
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGCONT)   # in case a demo paused it
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    @contextlib.contextmanager
+    def printer_paused(self) -> Iterator[None]:
+        """The printer stops answering (as if switched off) while inside the block."""
+        assert self.emulator is not None
+        self.emulator.send_signal(signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            self.emulator.send_signal(signal.SIGCONT)
+
+    def scan(self, number: str) -> None:
+        """A barcode through the virtual scanner (evdev events into the reader thread)."""
+        from kiosk.runtime import wait_until
+
+        scanner = self.scanner
+        assert scanner is not None
+
+        def is_open() -> bool:
+            try:
+                return scanner.device is not None
+            except RuntimeError:
+                return False
+
+        if not wait_until(is_open, 5.0):
+            log.error("the card reader has not opened the virtual scanner; scan dropped")
+            return
+        scanner.scan(number)
+
+    def _on_key(self, event: object) -> bool:
+        import pygame
+
+        key = getattr(event, "key", None)
+        for name, (what, number) in DEMO_SCANS.items():
+            if key == getattr(pygame, f"K_{name}"):
+                log.info("demo scan: %s", what)
+                self.scan(number)
+                return True
+        return False
+
+    def close(self) -> None:
+        self._stack.close()
