@@ -1,4 +1,4 @@
-"""The project's import graph: no module imports itself around a circle, hardware/ never imports kiosk/."""
+"""Import graph of kiosk/ and hardware/: no import circles, and hardware/ never imports kiosk/."""
 
 from __future__ import annotations
 
