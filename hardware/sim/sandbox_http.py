@@ -11,7 +11,8 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from hardware.sim.sandbox_faults import Fault, FaultPlan
-from hardware.sim.sandbox_state import Answer, SandboxState, api_error
+from hardware.sim.sandbox_payloads import Answer, api_error
+from hardware.sim.sandbox_state import SandboxState
 
 API_PREFIX = "/api/v2"
 TOKEN_PATH = "/oauth/token"
