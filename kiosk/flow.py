@@ -8,187 +8,23 @@ result can never reach the next customer.
 
 from __future__ import annotations
 
-import hmac
-from dataclasses import dataclass, field, replace
-from enum import Enum
-from typing import Literal
+from dataclasses import replace
 
-from kiosk.cards import DEFAULT_PREFIXES, check_card_number, mask_card
+from kiosk.cards import check_card_number, mask_card
+from kiosk.flow_admin import admin_press
 from kiosk.flow_events import (
     Action, ApiStatus, CardChecked, CardInfo, CardProblem, CardProblemReason, CardScanned,
-    CheckCard, CheckPrinter, Command, Event, JournalLoaded, JournalRow, LoadJournal, PlaySound,
-    Press, PrinterChecked, PrinterState, Printed, PrintReceipt, PrintResult, PrintSlip,
-    ReaderStatus, Recovering, RegistrationDone, RegistrationPending, ReprintLast, Restart,
-    StartTopup, PrintTestPage, StillHere, Tick, TopupFinished, TopupOutcome,
+    CheckCard, CheckPrinter, Command, Event, JournalLoaded, PlaySound, Press, PrinterChecked,
+    Printed, PrintReceipt, PrintSlip, ReaderStatus, Recovering, RegistrationDone,
+    RegistrationPending, StartTopup, StillHere, Tick, TopupFinished,
 )
-
-COUNTDOWN_S = 10          # the last seconds before an idle timeout are counted down on screen
-PIN_MIN_LENGTH = 6
-PIN_MAX_LENGTH = 12
-ADMIN_DELAY_AFTER = 3     # failures before each further attempt must wait
-ADMIN_LOCKOUT_AFTER = 10  # failures that lock admin access until the kiosk restarts
-ADMIN_BASE_DELAY_S = 5.0
-ADMIN_MAX_DELAY_S = 300.0
-
-
-class Screen(str, Enum):
-    ATTRACT = "attract"
-    CHECKING_CARD = "checking_card"
-    CARD = "card"
-    AMOUNT = "amount"
-    OTHER_AMOUNT = "other_amount"
-    CONFIRM = "confirm"
-    CHECKING_PRINTER = "checking_printer"
-    PRINTER_PROBLEM = "printer_problem"
-    PAYING = "paying"
-    PRINTING = "printing"
-    DONE = "done"
-    REJECTED = "rejected"
-    NOT_CHARGED = "not_charged"
-    CLAIM = "claim"
-    OUT_OF_SERVICE = "out_of_service"
-    REGISTRATION = "registration"
-    ADMIN_PIN = "admin_pin"
-    ADMIN_MENU = "admin_menu"
-    ADMIN_JOURNAL = "admin_journal"
-
-
-# Screens where the kiosk waits for the worker; the customer cannot leave them (money may move).
-WAITING_FOR_WORKER = frozenset({Screen.PAYING, Screen.PRINTING})
-# Screens without a customer: nothing to time out.
-IDLE_SCREENS = frozenset({Screen.ATTRACT, Screen.OUT_OF_SERVICE, Screen.REGISTRATION})
-# Screens where a customer is on their way but no money has moved yet.
-BEFORE_PAYMENT = frozenset({Screen.CHECKING_CARD, Screen.CARD, Screen.AMOUNT,
-                            Screen.OTHER_AMOUNT, Screen.CONFIRM, Screen.CHECKING_PRINTER,
-                            Screen.PRINTER_PROBLEM})
-# Screens where a new scan starts a new session for that card.
-SCAN_STARTS_SESSION = frozenset({Screen.ATTRACT, Screen.CARD, Screen.AMOUNT,
-                                 Screen.OTHER_AMOUNT, Screen.CONFIRM, Screen.PRINTER_PROBLEM,
-                                 Screen.DONE, Screen.REJECTED, Screen.NOT_CHARGED,
-                                 Screen.CLAIM})
-ADMIN_SCREENS = frozenset({Screen.ADMIN_PIN, Screen.ADMIN_MENU, Screen.ADMIN_JOURNAL})
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What the flow needs from the configuration (built by kiosk.ui.settings from Config)."""
-
-    default_language: Literal["de", "en"] = "de"
-    presets: tuple[int, ...] = (1000, 2000, 5000)
-    minimum_cents: int = 500
-    maximum_cents: int = 20000
-    currency: str = "EUR"
-    start_type: Literal["cash", "cashless"] = "cash"
-    card_prefixes: tuple[str, ...] = DEFAULT_PREFIXES
-    allow_without_receipt: bool = True
-    idle_timeout_s: float = 45.0
-    admin_cards: tuple[str, ...] = field(default=(), repr=False)
-    # None: no PIN file configured, admin mode is off.
-    admin_pin: str | None = field(default=None, repr=False)
-    version: str = ""
-    kiosk_id: str = ""
-    merchant_name: str = ""           # shown in the header; the generic brand when empty
-
-
-@dataclass(frozen=True)
-class Session:
-    """Everything about the current customer; replaced by a fresh Session when they leave."""
-
-    number: str = field(default="", repr=False)   # full card number: only for commands
-    masked: str = ""
-    balance_cents: int | None = None
-    amount_cents: int | None = None
-    typed: str = ""                   # whole euros typed on the keypad
-    entry_error: str = ""             # catalog key: amount_too_low / amount_too_high / empty
-    problem: CardProblemReason | None = None
-    printer: PrinterState | None = None
-    with_receipt: bool = True
-    outcome: TopupOutcome | None = None
-    printed: PrintResult | None = None   # receipt or slip of this session
-
-
-@dataclass(frozen=True)
-class AdminGuard:
-    """PIN attempt bookkeeping; kept in memory across sessions (not across restarts)."""
-
-    failures: int = 0
-    wait_until: float = 0.0
-
-    @property
-    def locked(self) -> bool:
-        return self.failures >= ADMIN_LOCKOUT_AFTER
-
-
-@dataclass(frozen=True)
-class AdminView:
-    """What the admin screens show; cleared when admin mode is left."""
-
-    pin: str = field(default="", repr=False)
-    message: str = ""                 # catalog key of the last result
-    printer: PrinterState | None = None
-    journal: tuple[JournalRow, ...] = ()
-    page: int = 0                     # journal page; the screen clamps it to what exists
-
-
-@dataclass(frozen=True)
-class Registration:
-    user_code: str
-    verification_url: str
-
-
-@dataclass(frozen=True)
-class State:
-    screen: Screen = Screen.ATTRACT
-    session: Session = Session()
-    language: Literal["de", "en"] = "de"
-    last_input: float = 0.0           # when the idle timer was last restarted
-    pending: int = 0                  # request number the flow waits for; 0: none
-    next_request: int = 1
-    api_ok: bool = True
-    api_detail: str = ""
-    reader_ok: bool = True
-    reader_detail: str = ""
-    recovering: bool = False
-    registration: Registration | None = None
-    admin_guard: AdminGuard = AdminGuard()
-    admin: AdminView = AdminView()
-
-    @property
-    def in_service(self) -> bool:
-        return self.api_ok and self.reader_ok and not self.recovering
-
-
-def initial_state(settings: Settings, now: float = 0.0) -> State:
-    return State(language=settings.default_language, last_input=now)
-
-
-def deadline(state: State, settings: Settings) -> float | None:
-    """When the current screen times out back to attract; None where nothing times out."""
-    if state.screen in IDLE_SCREENS or state.screen in WAITING_FOR_WORKER:
-        return None
-    return state.last_input + settings.idle_timeout_s
-
-
-def countdown(state: State, settings: Settings, now: float) -> int | None:
-    """Whole seconds left to show, during the last COUNTDOWN_S seconds; else None."""
-    end = deadline(state, settings)
-    if end is None:
-        return None
-    left = end - now
-    if left > COUNTDOWN_S:
-        return None
-    return max(0, int(left + 0.999))
-
-
-def admin_wait_left(state: State, now: float) -> float:
-    return max(0.0, state.admin_guard.wait_until - now)
-
-
-def admin_delay_s(failures: int) -> float:
-    """The wait imposed after `failures` wrong PINs: none for the first 3, then doubling."""
-    if failures < ADMIN_DELAY_AFTER:
-        return 0.0
-    return min(ADMIN_MAX_DELAY_S, ADMIN_BASE_DELAY_S * 2 ** (failures - ADMIN_DELAY_AFTER))
+# The state and its queries live in kiosk.flow_state; callers keep importing them from here.
+from kiosk.flow_state import (  # noqa: F401
+    ADMIN_LOCKOUT_AFTER, ADMIN_SCREENS, BEFORE_PAYMENT, COUNTDOWN_S, IDLE_SCREENS, PIN_MIN_LENGTH,
+    SCAN_STARTS_SESSION, WAITING_FOR_WORKER, AdminGuard, AdminView, Registration, Screen,
+    Session, Settings, State, admin_delay_s, admin_wait_left, countdown, deadline, end_session,
+    idle_screen, initial_state, max_typed_digits, may_continue_without_receipt, take_request,
+)
 
 
 def step(state: State, event: Event, now: float, settings: Settings) -> tuple[State, list[Command]]:
@@ -229,7 +65,7 @@ def _dispatch(s: State, e: Event, now: float, cfg: Settings) -> tuple[State, lis
     if isinstance(e, ApiStatus):
         s = replace(s, api_ok=e.ok, api_detail=e.detail)
         if not e.ok and s.screen in BEFORE_PAYMENT:
-            s = _end_session(s, cfg)   # nothing can be done for this customer now
+            s = end_session(s, cfg)   # nothing can be done for this customer now
         return _settle_idle(s), []
     if isinstance(e, ReaderStatus):
         return _settle_idle(replace(s, reader_ok=e.ok, reader_detail=e.detail)), []
@@ -243,36 +79,17 @@ def _dispatch(s: State, e: Event, now: float, cfg: Settings) -> tuple[State, lis
     raise TypeError(f"not a flow event: {e!r}")
 
 
-def _idle_screen(s: State) -> Screen:
-    if s.registration is not None:
-        return Screen.REGISTRATION
-    if not s.in_service:
-        return Screen.OUT_OF_SERVICE
-    return Screen.ATTRACT
-
-
 def _settle_idle(s: State) -> State:
     """On a screen without a customer, show what the kiosk's health calls for."""
     if s.screen in IDLE_SCREENS:
-        return replace(s, screen=_idle_screen(s))
+        return replace(s, screen=idle_screen(s))
     return s
-
-
-def _end_session(s: State, cfg: Settings) -> State:
-    """Back to the idle screen; nothing of the customer (or the admin) survives."""
-    return replace(s, screen=_idle_screen(s), session=Session(), admin=AdminView(),
-                   pending=0, language=cfg.default_language)
-
-
-def _request(s: State) -> tuple[State, int]:
-    number = s.next_request
-    return replace(s, next_request=number + 1, pending=number), number
 
 
 def _tick(s: State, now: float, cfg: Settings) -> State:
     end = deadline(s, cfg)
     if end is not None and now >= end:
-        return _end_session(s, cfg)
+        return end_session(s, cfg)
     return s
 
 
@@ -280,7 +97,7 @@ def _scanned(s: State, e: CardScanned, now: float, cfg: Settings) -> tuple[State
     number = e.number.replace(" ", "")
     if number and number in cfg.admin_cards and s.screen in (SCAN_STARTS_SESSION
                                                              | {Screen.OUT_OF_SERVICE}):
-        s = _end_session(s, cfg)
+        s = end_session(s, cfg)
         if cfg.admin_pin is None:
             session = Session(problem=CardProblemReason.ADMIN_DISABLED)
             return replace(s, screen=Screen.REJECTED, session=session,
@@ -289,14 +106,14 @@ def _scanned(s: State, e: CardScanned, now: float, cfg: Settings) -> tuple[State
     if s.screen not in SCAN_STARTS_SESSION or not s.in_service:
         return s, []
     # A new session, but in the language the person at the kiosk chose before scanning.
-    s = replace(_end_session(s, cfg), last_input=now, language=s.language)
+    s = replace(end_session(s, cfg), last_input=now, language=s.language)
     if e.unreadable:
         return _reject(s, CardProblemReason.UNREADABLE)
     check = check_card_number(number, cfg.card_prefixes)
     if not check.ok:
         return _reject(s, CardProblemReason.MALFORMED)
     assert check.number is not None
-    s, request = _request(s)
+    s, request = take_request(s)
     session = Session(number=check.number, masked=mask_card(check.number))
     return replace(s, screen=Screen.CHECKING_CARD, session=session), [
         CheckCard(request, check.number)]
@@ -313,7 +130,7 @@ def _card_checked(s: State, e: CardChecked, cfg: Settings) -> tuple[State, list[
     s = replace(s, pending=0)
     if isinstance(e.result, CardProblem):
         if e.result.reason == CardProblemReason.UNREACHABLE:
-            return _end_session(replace(s, api_ok=False, api_detail=e.result.detail), cfg), []
+            return end_session(replace(s, api_ok=False, api_detail=e.result.detail), cfg), []
         return _reject(s, e.result.reason)
     info: CardInfo = e.result
     session = replace(s.session, masked=info.masked or s.session.masked,
@@ -335,16 +152,10 @@ def _printer_checked(s: State, e: PrinterChecked, cfg: Settings) -> tuple[State,
     return replace(s, screen=Screen.PRINTER_PROBLEM, session=session), []
 
 
-def may_continue_without_receipt(s: State, cfg: Settings) -> bool:
-    printer = s.session.printer
-    return bool(cfg.allow_without_receipt and printer is not None
-                and printer.can_continue_without_receipt)
-
-
 def _start_topup(s: State, cfg: Settings, with_receipt: bool) -> tuple[State, list[Command]]:
     session = s.session
     assert session.amount_cents is not None and session.number
-    s, request = _request(s)
+    s, request = take_request(s)
     s = replace(s, screen=Screen.PAYING, session=replace(session, with_receipt=with_receipt))
     return s, [StartTopup(request, session.number, session.amount_cents, cfg.start_type,
                           with_receipt)]
@@ -359,13 +170,13 @@ def _topup_finished(s: State, e: TopupFinished) -> tuple[State, list[Command]]:
     s = replace(s, pending=0, session=session)
     if outcome.kind == "credited":
         if session.with_receipt:
-            s, request = _request(s)
+            s, request = take_request(s)
             return replace(s, screen=Screen.PRINTING), [PrintReceipt(request, outcome.reference)]
         return replace(s, screen=Screen.DONE), [PlaySound("done")]
     if outcome.kind in ("claim", "not_charged"):
         screen = Screen.CLAIM if outcome.kind == "claim" else Screen.NOT_CHARGED
         if session.with_receipt:
-            s, request = _request(s)
+            s, request = take_request(s)
             return replace(s, screen=screen), [PrintSlip(request, outcome.reference,
                                                          outcome.kind)]
         return replace(s, screen=screen), []
@@ -396,13 +207,13 @@ def _press(s: State, e: Press, now: float, cfg: Settings) -> tuple[State, list[C
     if screen in WAITING_FOR_WORKER or screen in IDLE_SCREENS:
         return s, []
     if screen in ADMIN_SCREENS:
-        return _admin_press(s, e, now, cfg)
+        return admin_press(s, e, now, cfg)
     if a == Action.CANCEL or (a == Action.BACK and screen in (
             Screen.CARD, Screen.CHECKING_CARD, Screen.CHECKING_PRINTER)):
-        return _end_session(s, cfg), []
+        return end_session(s, cfg), []
     if a in (Action.FINISH, Action.BACK) and screen in (
             Screen.DONE, Screen.REJECTED, Screen.NOT_CHARGED, Screen.CLAIM):
-        return _end_session(s, cfg), []
+        return end_session(s, cfg), []
     session = s.session
     if screen == Screen.CARD and a == Action.CONTINUE:
         return replace(s, screen=Screen.AMOUNT), []
@@ -421,21 +232,17 @@ def _press(s: State, e: Press, now: float, cfg: Settings) -> tuple[State, list[C
         if a == Action.BACK:
             return replace(s, screen=Screen.AMOUNT), []
         if a == Action.CONFIRM:
-            s, request = _request(s)
+            s, request = take_request(s)
             return replace(s, screen=Screen.CHECKING_PRINTER), [CheckPrinter(request)]
     if screen == Screen.PRINTER_PROBLEM:
         if a == Action.BACK:
             return replace(s, screen=Screen.CONFIRM), []
         if a == Action.RETRY_PRINTER:
-            s, request = _request(s)
+            s, request = take_request(s)
             return replace(s, screen=Screen.CHECKING_PRINTER), [CheckPrinter(request)]
         if a == Action.WITHOUT_RECEIPT and may_continue_without_receipt(s, cfg):
             return _start_topup(s, cfg, with_receipt=False)
     return s, []
-
-
-def max_typed_digits(cfg: Settings) -> int:
-    return len(str(cfg.maximum_cents // 100))
 
 
 def _keypad(s: State, e: Press, cfg: Settings) -> tuple[State, list[Command]]:
@@ -462,63 +269,6 @@ def _keypad(s: State, e: Press, cfg: Settings) -> tuple[State, list[Command]]:
         return replace(s, screen=Screen.CONFIRM,
                        session=replace(session, amount_cents=cents, entry_error="")), []
     return s, []
-
-
-def _admin_press(s: State, e: Press, now: float, cfg: Settings) -> tuple[State, list[Command]]:
-    a = e.action
-    if s.screen == Screen.ADMIN_PIN:
-        return _admin_pin(s, e, now, cfg)
-    if s.screen == Screen.ADMIN_JOURNAL:
-        if a == Action.BACK:
-            return replace(s, screen=Screen.ADMIN_MENU), []
-        if a in (Action.ADMIN_EXIT, Action.CANCEL):
-            return _end_session(s, cfg), []
-        if a == Action.PAGE and e.value in (1, -1):
-            page = max(0, s.admin.page + e.value)
-            return replace(s, admin=replace(s.admin, page=page)), []
-        return s, []
-    # ADMIN_MENU
-    if a in (Action.ADMIN_EXIT, Action.BACK, Action.CANCEL):
-        return _end_session(s, cfg), []
-    if s.pending:
-        return s, []   # one admin job at a time; the worker answers in order
-    if a == Action.ADMIN_RESTART:
-        return replace(s, admin=replace(s.admin, message="admin.restarting")), [Restart()]
-    make = {Action.ADMIN_PRINTER: CheckPrinter, Action.ADMIN_TEST_PRINT: PrintTestPage,
-            Action.ADMIN_REPRINT: ReprintLast, Action.ADMIN_JOURNAL: LoadJournal}.get(a)
-    if make is None:
-        return s, []
-    s, request = _request(s)
-    return replace(s, admin=replace(s.admin, message="admin.working")), [make(request)]
-
-
-def _admin_pin(s: State, e: Press, now: float, cfg: Settings) -> tuple[State, list[Command]]:
-    a, admin, guard = e.action, s.admin, s.admin_guard
-    if a in (Action.BACK, Action.CANCEL, Action.ADMIN_EXIT):
-        return _end_session(s, cfg), []
-    if a == Action.DIGIT and e.value is not None and 0 <= e.value <= 9:
-        pin = admin.pin + str(e.value) if len(admin.pin) < PIN_MAX_LENGTH else admin.pin
-        return replace(s, admin=replace(admin, pin=pin, message="")), []
-    if a == Action.ERASE:
-        return replace(s, admin=replace(admin, pin=admin.pin[:-1], message="")), []
-    if a != Action.KEYPAD_OK:
-        return s, []
-    if guard.locked:
-        return replace(s, admin=replace(admin, pin="", message="admin.locked")), []
-    if now < guard.wait_until:
-        return replace(s, admin=replace(admin, pin="", message="admin.wait")), []
-    expected = cfg.admin_pin or ""
-    good = (len(expected) >= PIN_MIN_LENGTH
-            and hmac.compare_digest(admin.pin.encode(), expected.encode()))
-    if good:
-        return replace(s, screen=Screen.ADMIN_MENU, admin_guard=AdminGuard(),
-                       admin=AdminView()), []
-    failures = guard.failures + 1
-    guard = AdminGuard(failures=failures, wait_until=now + admin_delay_s(failures))
-    message = "admin.locked" if guard.locked else (
-        "admin.wait" if guard.wait_until > now else "admin.wrong_pin")
-    return replace(s, admin_guard=guard, admin=replace(admin, pin="", message=message)), [
-        PlaySound("rejected")]
 
 
 class Flow:

@@ -1,0 +1,213 @@
+"""The customer session's state: screens, settings, the session and admin bookkeeping, and the
+pure queries and helpers every transition of the flow (kiosk.flow, kiosk.flow_admin) uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Literal
+
+from kiosk.cards import DEFAULT_PREFIXES
+from kiosk.flow_events import CardProblemReason, JournalRow, PrinterState, PrintResult, TopupOutcome
+
+COUNTDOWN_S = 10          # the last seconds before an idle timeout are counted down on screen
+PIN_MIN_LENGTH = 6
+PIN_MAX_LENGTH = 12
+ADMIN_DELAY_AFTER = 3     # failures before each further attempt must wait
+ADMIN_LOCKOUT_AFTER = 10  # failures that lock admin access until the kiosk restarts
+ADMIN_BASE_DELAY_S = 5.0
+ADMIN_MAX_DELAY_S = 300.0
+
+
+class Screen(str, Enum):
+    ATTRACT = "attract"
+    CHECKING_CARD = "checking_card"
+    CARD = "card"
+    AMOUNT = "amount"
+    OTHER_AMOUNT = "other_amount"
+    CONFIRM = "confirm"
+    CHECKING_PRINTER = "checking_printer"
+    PRINTER_PROBLEM = "printer_problem"
+    PAYING = "paying"
+    PRINTING = "printing"
+    DONE = "done"
+    REJECTED = "rejected"
+    NOT_CHARGED = "not_charged"
+    CLAIM = "claim"
+    OUT_OF_SERVICE = "out_of_service"
+    REGISTRATION = "registration"
+    ADMIN_PIN = "admin_pin"
+    ADMIN_MENU = "admin_menu"
+    ADMIN_JOURNAL = "admin_journal"
+
+
+# Screens where the kiosk waits for the worker; the customer cannot leave them (money may move).
+WAITING_FOR_WORKER = frozenset({Screen.PAYING, Screen.PRINTING})
+# Screens without a customer: nothing to time out.
+IDLE_SCREENS = frozenset({Screen.ATTRACT, Screen.OUT_OF_SERVICE, Screen.REGISTRATION})
+# Screens where a customer is on their way but no money has moved yet.
+BEFORE_PAYMENT = frozenset({Screen.CHECKING_CARD, Screen.CARD, Screen.AMOUNT,
+                            Screen.OTHER_AMOUNT, Screen.CONFIRM, Screen.CHECKING_PRINTER,
+                            Screen.PRINTER_PROBLEM})
+# Screens where a new scan starts a new session for that card.
+SCAN_STARTS_SESSION = frozenset({Screen.ATTRACT, Screen.CARD, Screen.AMOUNT,
+                                 Screen.OTHER_AMOUNT, Screen.CONFIRM, Screen.PRINTER_PROBLEM,
+                                 Screen.DONE, Screen.REJECTED, Screen.NOT_CHARGED,
+                                 Screen.CLAIM})
+ADMIN_SCREENS = frozenset({Screen.ADMIN_PIN, Screen.ADMIN_MENU, Screen.ADMIN_JOURNAL})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the flow needs from the configuration (built by kiosk.ui.settings from Config)."""
+
+    default_language: Literal["de", "en"] = "de"
+    presets: tuple[int, ...] = (1000, 2000, 5000)
+    minimum_cents: int = 500
+    maximum_cents: int = 20000
+    currency: str = "EUR"
+    start_type: Literal["cash", "cashless"] = "cash"
+    card_prefixes: tuple[str, ...] = DEFAULT_PREFIXES
+    allow_without_receipt: bool = True
+    idle_timeout_s: float = 45.0
+    admin_cards: tuple[str, ...] = field(default=(), repr=False)
+    # None: no PIN file configured, admin mode is off.
+    admin_pin: str | None = field(default=None, repr=False)
+    version: str = ""
+    kiosk_id: str = ""
+    merchant_name: str = ""           # shown in the header; the generic brand when empty
+
+
+@dataclass(frozen=True)
+class Session:
+    """Everything about the current customer; replaced by a fresh Session when they leave."""
+
+    number: str = field(default="", repr=False)   # full card number: only for commands
+    masked: str = ""
+    balance_cents: int | None = None
+    amount_cents: int | None = None
+    typed: str = ""                   # whole euros typed on the keypad
+    entry_error: str = ""             # catalog key: amount_too_low / amount_too_high / empty
+    problem: CardProblemReason | None = None
+    printer: PrinterState | None = None
+    with_receipt: bool = True
+    outcome: TopupOutcome | None = None
+    printed: PrintResult | None = None   # receipt or slip of this session
+
+
+@dataclass(frozen=True)
+class AdminGuard:
+    """PIN attempt bookkeeping; kept in memory across sessions (not across restarts)."""
+
+    failures: int = 0
+    wait_until: float = 0.0
+
+    @property
+    def locked(self) -> bool:
+        return self.failures >= ADMIN_LOCKOUT_AFTER
+
+
+@dataclass(frozen=True)
+class AdminView:
+    """What the admin screens show; cleared when admin mode is left."""
+
+    pin: str = field(default="", repr=False)
+    message: str = ""                 # catalog key of the last result
+    printer: PrinterState | None = None
+    journal: tuple[JournalRow, ...] = ()
+    page: int = 0                     # journal page; the screen clamps it to what exists
+
+
+@dataclass(frozen=True)
+class Registration:
+    user_code: str
+    verification_url: str
+
+
+@dataclass(frozen=True)
+class State:
+    screen: Screen = Screen.ATTRACT
+    session: Session = Session()
+    language: Literal["de", "en"] = "de"
+    last_input: float = 0.0           # when the idle timer was last restarted
+    pending: int = 0                  # request number the flow waits for; 0: none
+    next_request: int = 1
+    api_ok: bool = True
+    api_detail: str = ""
+    reader_ok: bool = True
+    reader_detail: str = ""
+    recovering: bool = False
+    registration: Registration | None = None
+    admin_guard: AdminGuard = AdminGuard()
+    admin: AdminView = AdminView()
+
+    @property
+    def in_service(self) -> bool:
+        return self.api_ok and self.reader_ok and not self.recovering
+
+
+def initial_state(settings: Settings, now: float = 0.0) -> State:
+    return State(language=settings.default_language, last_input=now)
+
+
+def deadline(state: State, settings: Settings) -> float | None:
+    """When the current screen times out back to attract; None where nothing times out."""
+    if state.screen in IDLE_SCREENS or state.screen in WAITING_FOR_WORKER:
+        return None
+    return state.last_input + settings.idle_timeout_s
+
+
+def countdown(state: State, settings: Settings, now: float) -> int | None:
+    """Whole seconds left to show, during the last COUNTDOWN_S seconds; else None."""
+    end = deadline(state, settings)
+    if end is None:
+        return None
+    left = end - now
+    if left > COUNTDOWN_S:
+        return None
+    return max(0, int(left + 0.999))
+
+
+def admin_wait_left(state: State, now: float) -> float:
+    return max(0.0, state.admin_guard.wait_until - now)
+
+
+def admin_delay_s(failures: int) -> float:
+    """The wait imposed after `failures` wrong PINs: none for the first 3, then doubling."""
+    if failures < ADMIN_DELAY_AFTER:
+        return 0.0
+    return min(ADMIN_MAX_DELAY_S, ADMIN_BASE_DELAY_S * 2 ** (failures - ADMIN_DELAY_AFTER))
+
+
+def may_continue_without_receipt(s: State, cfg: Settings) -> bool:
+    printer = s.session.printer
+    return bool(cfg.allow_without_receipt and printer is not None
+                and printer.can_continue_without_receipt)
+
+
+def max_typed_digits(cfg: Settings) -> int:
+    return len(str(cfg.maximum_cents // 100))
+
+
+# --- helpers shared by the transitions -----------------------------------------------------
+
+
+def idle_screen(s: State) -> Screen:
+    """The screen without a customer: registration, out of service, or attract."""
+    if s.registration is not None:
+        return Screen.REGISTRATION
+    if not s.in_service:
+        return Screen.OUT_OF_SERVICE
+    return Screen.ATTRACT
+
+
+def end_session(s: State, cfg: Settings) -> State:
+    """Back to the idle screen; nothing of the customer (or the admin) survives."""
+    return replace(s, screen=idle_screen(s), session=Session(), admin=AdminView(),
+                   pending=0, language=cfg.default_language)
+
+
+def take_request(s: State) -> tuple[State, int]:
+    """A new request number for a command, which the flow now waits for."""
+    number = s.next_request
+    return replace(s, next_request=number + 1, pending=number), number
