@@ -93,12 +93,7 @@ class SandboxServer:
         self.state.terminal_release.set()
         self._httpd.shutdown()
         self._httpd.server_close()
-        with self._cond:
-            for conn in list(self._connections):
-                try:
-                    conn.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+        self.close_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
         self._httpd = None
