@@ -59,6 +59,16 @@ class Demo:
     def scan(self, number: str) -> None:
         self.sim.scan(number)
 
+    def confirm_first_preset(self, card: str) -> None:
+        """Scan `card`, pick the first preset amount and confirm it (no screenshots)."""
+        self.scan(card)
+        self.wait(Screen.CARD)
+        self.tap("continue")
+        self.wait(Screen.AMOUNT)
+        self.tap(f"amount:{self.ui.settings.presets[0]}")
+        self.wait(Screen.CONFIRM)
+        self.tap("confirm")
+
 
 def run_demo(sim: Simulation, out: Path) -> bool:
     """Every screen in turn; True only if the top-up was credited and its receipt printed."""
@@ -154,13 +164,7 @@ def _topup(d: Demo) -> bool:
 
 def _printer_problem(d: Demo) -> bool:
     with d.sim.printer_paused():
-        d.scan(SECOND_VALID_CARD)
-        d.wait(Screen.CARD)
-        d.tap("continue")
-        d.wait(Screen.AMOUNT)
-        d.tap(f"amount:{d.ui.settings.presets[0]}")
-        d.wait(Screen.CONFIRM)
-        d.tap("confirm")
+        d.confirm_first_preset(SECOND_VALID_CARD)
         d.wait(Screen.PRINTER_PROBLEM)
         d.shot()
         d.tap("cancel")
@@ -173,13 +177,7 @@ def _not_charged(d: Demo) -> bool:
     # The payment service refuses to carry the top-up out: nothing is charged, a slip prints.
     d.sim.sandbox.inject("start", Fault.refuse("ProductFormatException", status=400,
                                                details="Demo: start refused"))
-    d.scan(card)
-    d.wait(Screen.CARD)
-    d.tap("continue")
-    d.wait(Screen.AMOUNT)
-    d.tap(f"amount:{d.ui.settings.presets[0]}")
-    d.wait(Screen.CONFIRM)
-    d.tap("confirm")
+    d.confirm_first_preset(card)
     screen = d.wait_any(Screen.NOT_CHARGED, Screen.CLAIM)
     # Let the slip come out before the screenshot shows its result.
     d.ui.run_until(lambda u: u.state.pending == 0, STEP_TIMEOUT_S)
