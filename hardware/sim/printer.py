@@ -52,7 +52,9 @@ class Receipt:
 
 
 @dataclass
-class _State:
+class _ReceiptInProgress:
+    """The receipt on the paper now, up to its cut."""
+
     lines: list = field(default_factory=list)  # elements of the receipt being printed
     stopped: bool = False  # paper ran out during this receipt
 
@@ -98,7 +100,7 @@ class PrinterEmulator:
         self._thread: threading.Thread | None = None
         self._running = False
         self._decoder = EscPosDecoder(columns, dict(self.tables))
-        self._state = _State()
+        self._receipt = _ReceiptInProgress()
         self.out_dir.mkdir(parents=True, exist_ok=True)
         existing = [int(m.group(1)) for p in self.out_dir.iterdir()
                     if (m := re.fullmatch(r"(\d{3,})\.txt", p.name))]
@@ -127,7 +129,7 @@ class PrinterEmulator:
             os.symlink(os.ttyname(self._slave), tmp)
             os.replace(tmp, self.link)  # the link never points nowhere while replugging
             self._decoder = EscPosDecoder(self.columns, dict(self.tables))
-            self._state = _State()
+            self._receipt = _ReceiptInProgress()
             # A held line and what was stuck in it belong to the old connection.
             self.faults.hold_line = False
             self._held = b""
@@ -185,7 +187,7 @@ class PrinterEmulator:
                     self._triggers.pop(key, None)
                     if value is not None:
                         self._triggers[key] = self.lines_printed + int(value)  # type: ignore
-            if self.faults.paper != "out" and self._state.stopped:
+            if self.faults.paper != "out" and self._receipt.stopped:
                 self._finish_receipt(complete=False)  # paper reloaded: the stub is torn off
             if not self.faults.hold_line and self._held and self._running:
                 held, self._held = self._held, b""
@@ -288,7 +290,6 @@ class PrinterEmulator:
         return events
 
     def _handle(self, event: object) -> None:
-        state = self._state
         if event == "paper-out":
             self._paper_runs_out()
             return
@@ -302,11 +303,11 @@ class PrinterEmulator:
             return
         if isinstance(event, Init):
             return
-        if state.stopped or self.faults.paper == "out" or self.faults.cover_open \
+        if self._receipt.stopped or self.faults.paper == "out" or self.faults.cover_open \
                 or self.faults.offline:
             return  # nothing reaches paper: a real printer holds it, the emulator drops it
         if isinstance(event, (Line, Feed, Qr)):
-            state.lines.append(event)
+            self._receipt.lines.append(event)
             if isinstance(event, Line):
                 self.lines_printed += 1
                 at = self._triggers.get("paper_out_after_lines")
@@ -320,8 +321,8 @@ class PrinterEmulator:
         for name in ("paper_out_after_bytes", "paper_out_after_lines"):
             self._triggers.pop(name, None)
             setattr(self.faults, name, None)
-        self._state.stopped = True
-        self.partial = self._make_receipt(self._state.lines, complete=False, number=0)
+        self._receipt.stopped = True
+        self.partial = self._make_receipt(self._receipt.lines, complete=False, number=0)
         self._cond.notify_all()
 
     def _answer(self, n: int) -> None:
@@ -347,8 +348,8 @@ class PrinterEmulator:
                     pass
 
     def _finish_receipt(self, *, complete: bool) -> None:
-        lines = self._state.lines
-        self._state = _State()
+        lines = self._receipt.lines
+        self._receipt = _ReceiptInProgress()
         if not lines and complete:
             return  # a cut with nothing printed: no receipt
         number = self._next_number
