@@ -16,7 +16,8 @@ log = logging.getLogger(__name__)
 # Test-only: a directory in which a file named after a thread ("worker", "supervisor", ...)
 # makes that thread misbehave at its next check-in. The file's content says how: "raise"
 # (the file is removed, the thread raises once) or "hang" (the thread blocks while the file
-# exists). Unset in production, where check-ins never look at the disk.
+# exists, and shows it does with a file "<name>.hanging" beside it, removed when it goes on).
+# Unset in production, where check-ins never look at the disk.
 FAULTS_ENV = "KIOSK_TEST_THREAD_FAULTS"
 # A hung thread looks at its fault file this often; real time, only while a test hangs it.
 _HANG_POLL_S = 0.02
@@ -41,7 +42,7 @@ class ThreadFaults:
         value = os.environ.get(FAULTS_ENV, "")
         return cls(Path(value)) if value else None
 
-    def strike(self, name: str, stop: threading.Event | None = None) -> None:
+    def strike(self, name: str) -> None:
         """Raise or block as the file for `name` says; nothing when there is none."""
         path = self.directory / name
         try:
@@ -53,9 +54,14 @@ class ThreadFaults:
             raise InjectedFault(f"test fault injected into thread {name} ({path})")
         if kind == "hang":
             log.warning("thread %s hangs on test fault %s", name, path)
-            idle = stop if stop is not None else threading.Event()
-            while path.exists() and not idle.wait(_HANG_POLL_S):
-                pass
+            marker = self.directory / f"{name}.hanging"
+            marker.touch()
+            idle = threading.Event()   # never set: a wait that is a pause
+            try:
+                while path.exists() and not idle.wait(_HANG_POLL_S):
+                    pass
+            finally:
+                marker.unlink(missing_ok=True)
 
 
 @dataclass

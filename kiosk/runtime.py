@@ -67,14 +67,15 @@ class KioskRuntime:
                  on_key: Callable[[Any], bool] | None = None,
                  notifier: Notifier | None = None,
                  ready_at_latest_s: float = READY_AT_LATEST_S,
-                 ui_options: dict[str, Any] | None = None) -> None:
+                 ui_options: dict[str, Any] | None = None,
+                 liveness: Liveness | None = None) -> None:
         self.config = config
         self.window = window
         self.scanner = scanner
         self.on_key = on_key
         self.notifier = notifier if notifier is not None else Notifier()
         # Every long-lived thread checks in here; the watchdog is fed only while all are on time.
-        self.liveness = Liveness(faults=ThreadFaults.from_environment())
+        self.liveness = liveness or Liveness(faults=ThreadFaults.from_environment())
         self.deadlines = ThreadDeadlines.from_config(config)
         self._late_shown: list[str] = []
         self.pinger = WatchdogPinger.from_environment(self.notifier, gate=self._threads_on_time)
