@@ -21,11 +21,12 @@ from prometheus_client import (
     ProcessCollector,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from kiosk.config import MetricsConfig
 from kiosk.journal import UNFINISHED, State
+from kiosk.liveness import Liveness, SupervisedThread
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +133,10 @@ class KioskMetrics:
         """Read rows per state at every scrape, e.g. `metrics.watch_journal(journal.counts)`."""
         self._journal.counts = counts
 
+    def watch_threads(self, liveness: Liveness) -> None:
+        """Serve kiosk_thread_alive and kiosk_thread_crashes_total from this registry."""
+        self.registry.register(_ThreadCollector(liveness))
+
     def heartbeat(self) -> None:
         """Called from the UI main loop on every pass (next to WatchdogPinger.tick)."""
         now = self._monotonic()
@@ -190,6 +195,29 @@ class _JournalCollector(Collector):
         yield unresolved
 
 
+class _ThreadCollector(Collector):
+    """Per supervised thread: on time or not, and crashes since start, read at every scrape."""
+
+    def __init__(self, liveness: Liveness) -> None:
+        self.liveness = liveness
+
+    def collect(self) -> Iterable[GaugeMetricFamily | CounterMetricFamily]:
+        alive = GaugeMetricFamily(
+            "kiosk_thread_alive",
+            "1 while a long-lived thread runs and checked in within its deadline",
+            labels=["thread"])
+        for name, ok in sorted(self.liveness.alive().items()):
+            alive.add_metric([name], 1 if ok else 0)
+        crashes = CounterMetricFamily(
+            "kiosk_thread_crashes",
+            "Unexpected ends of a long-lived thread (each one restarted after a back-off)",
+            labels=["thread"])
+        for name, n in sorted(self.liveness.crashes().items()):
+            crashes.add_metric([name], n)
+        yield alive
+        yield crashes
+
+
 def _version() -> str:
     try:
         return metadata.version("topup-kiosk")
@@ -200,27 +228,45 @@ def _version() -> str:
 # --- the HTTP server ---------------------------------------------------------------------------
 
 
-class MetricsServer:
-    """A threaded http.server with /metrics and /healthz; stop() closes the port."""
+# The accept loop wakes this often to check in and to notice stop(); the metrics thread's
+# deadline allows several missed wake-ups.
+ACCEPT_POLL_S = 0.5
+METRICS_DEADLINE_S = 10.0
 
-    def __init__(self, metrics: KioskMetrics, port: int, host: str = "127.0.0.1") -> None:
+
+class MetricsServer:
+    """A threaded http.server with /metrics and /healthz; stop() closes the port.
+
+    Its accept loop is the supervised thread "metrics", not vital: customers are served
+    without it, so it never holds back the watchdog, but a crash restarts it and counts.
+    """
+
+    def __init__(self, metrics: KioskMetrics, port: int, host: str = "127.0.0.1", *,
+                 liveness: Liveness | None = None) -> None:
         handler = type("Handler", (_Handler,), {"metrics": metrics})
         self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
+        self._server.timeout = ACCEPT_POLL_S
         self.host, self.port = self._server.server_address[:2]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="metrics-http", daemon=True
-        )
+        registry = liveness if liveness is not None else Liveness()
+        self.beat = registry.register("metrics", deadline=METRICS_DEADLINE_S, vital=False)
+        self._thread = SupervisedThread(self.beat, self._accept, threading.Event())
         self._thread.start()
+
+    def _accept(self) -> None:
+        # handle_request() instead of serve_forever(): stopping needs no shutdown() handshake,
+        # which would wait for ever on a loop that is between restarts.
+        while not self._thread.stopping.is_set():
+            self.beat()
+            self._server.handle_request()
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
     def stop(self) -> None:
-        self._server.shutdown()
+        self._thread.stop(timeout=None)
         self._server.server_close()
-        self._thread.join()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -251,15 +297,17 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("metrics http: " + format, *args)
 
 
-def start_metrics_server(metrics: KioskMetrics, port: int, host: str = "127.0.0.1") -> MetricsServer:
+def start_metrics_server(metrics: KioskMetrics, port: int, host: str = "127.0.0.1", *,
+                         liveness: Liveness | None = None) -> MetricsServer:
     """Serve on host:port (0 picks a free port); raises OSError naming the port if it is taken."""
     try:
-        return MetricsServer(metrics, port, host)
+        return MetricsServer(metrics, port, host, liveness=liveness)
     except OSError as exc:
         raise OSError(exc.errno, f"metrics server cannot listen on {host}:{port}: {exc.strerror}") from exc
 
 
-def start_from_config(metrics: KioskMetrics, config: MetricsConfig) -> MetricsServer | None:
+def start_from_config(metrics: KioskMetrics, config: MetricsConfig, *,
+                      liveness: Liveness | None = None) -> MetricsServer | None:
     """What `kiosk run` calls: None when disabled, or (logged) when the port is taken.
 
     A kiosk without metrics still serves customers, so a busy port is an error in the log,
@@ -268,7 +316,7 @@ def start_from_config(metrics: KioskMetrics, config: MetricsConfig) -> MetricsSe
     if not config.enabled:
         return None
     try:
-        server = start_metrics_server(metrics, config.port)
+        server = start_metrics_server(metrics, config.port, liveness=liveness)
     except OSError as exc:
         log.error("%s; [metrics] port in the config file chooses another", exc.strerror or exc)
         return None

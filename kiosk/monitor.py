@@ -20,6 +20,7 @@ from kiosk.flow_events import (
     RegistrationPending,
 )
 from kiosk.journal import MONEY_OPEN
+from kiosk.liveness import BeatingEvent, Liveness, SupervisedThread
 from kiosk.metrics import KioskMetrics
 from kiosk.secuconnect.errors import ApiError, AuthError
 from kiosk.secuconnect.models import DeviceCode
@@ -88,6 +89,8 @@ class Supervisor:
         interval: float,
         registration: DeviceRegistration | None = None,
         metrics: KioskMetrics | None = None,
+        liveness: Liveness | None = None,
+        deadline: float | None = None,
     ) -> None:
         self.service = service
         self.probe = probe
@@ -98,10 +101,21 @@ class Supervisor:
         self.settled = threading.Event()
         self.recovered = threading.Event()
         self.status = "starting"
-        self._stop = threading.Event()
+        # Each pass probes once and then waits `interval`; recovery and registration check in
+        # whenever they wait on the stop event. `deadline` must cover the longest stretch
+        # without a wait: a probe, or one recovery step of a few API calls.
+        if deadline is None:
+            deadline = 2 * interval + 60.0
+        if deadline <= interval:
+            raise ValueError(f"supervisor deadline {deadline} s must exceed its interval "
+                             f"{interval} s")
+        registry = liveness if liveness is not None else Liveness()
+        self.beat = registry.register("supervisor", deadline=deadline)
+        self._stop = BeatingEvent(self.beat, every=deadline / 4)
         self._nudge = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="kiosk-supervisor", daemon=True)
+        self._thread = SupervisedThread(self.beat, self._run, self._stop)
         self.api_ok: bool | None = None
+        self._recovering_shown = False
 
     def start(self) -> Supervisor:
         self._thread.start()
@@ -110,10 +124,7 @@ class Supervisor:
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self._nudge.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                log.error("supervisor thread did not stop within %.1f s", timeout)
+        self._thread.join(timeout)
 
     def nudge(self, detail: str = "") -> None:
         """A call just found the API unusable: probe now instead of at the next interval."""
@@ -122,23 +133,18 @@ class Supervisor:
     # --- the thread -------------------------------------------------------------------------
 
     def _run(self) -> None:
-        try:
-            if (self.registration is not None and not self.registration.is_registered
-                    and not self._register()):
-                return
-            self._recover()
-            if self._stop.is_set():
-                return
-            while not self._stop.is_set():
-                self._probe_once()
-                if self.api_ok:
-                    self._settle_open_rows()
-                self._nudge.wait(self.interval)
-                self._nudge.clear()
-        except Exception:   # a dead supervisor would leave the kiosk stuck: say so loudly
-            log.exception("kiosk supervisor failed")
-            self.post(ApiStatus(False, "internal error in the kiosk's supervisor"))
-            self.settled.set()
+        """The thread's body; an exception restarts it from the top (SupervisedThread)."""
+        if (self.registration is not None and not self.registration.is_registered
+                and not self._register()):
+            return
+        self._recover()
+        while not self._stop.is_set():
+            self.beat()
+            self._probe_once()
+            if self.api_ok:
+                self._settle_open_rows()
+            self._nudge.wait(self.interval)
+            self._nudge.clear()
 
     def _register(self) -> bool:
         assert self.registration is not None
@@ -182,11 +188,13 @@ class Supervisor:
             self.status = f"settling {len(open_rows)} unfinished top-up(s)"
             log.info("recovering %d unfinished top-up(s) before the first customer",
                      len(open_rows))
-            self.post(Recovering(True))
+            self._show_recovering(True)
             self.service.recover(self._stop)
             if self._stop.is_set():
                 return
-            self.post(Recovering(False))
+        # Also after a restart that found nothing left to do: a crash in the middle of
+        # recovery must not leave "recovering" on screen.
+        self._show_recovering(False)
         owed = self.service.journal.receipts_owed()
         if owed:
             log.warning("%d receipt(s) owed to customers; reprint from the admin menu or with "
@@ -203,14 +211,20 @@ class Supervisor:
         if not any(row.state in MONEY_OPEN for row in self.service.journal.unfinished()):
             return
         self.status = "settling an unfinished top-up"
-        self.post(Recovering(True))
+        self._show_recovering(True)
         try:
             # Never waits for (nor touches) a top-up that began meanwhile.
             self.service.recover(self._stop, wait=False)
         finally:
             if not self._stop.is_set():
-                self.post(Recovering(False))
+                self._show_recovering(False)
                 self.status = "ready"
+
+    def _show_recovering(self, on: bool) -> None:
+        """Post Recovering(on) when it changes what the screen was last told."""
+        if on != self._recovering_shown:
+            self._recovering_shown = on
+            self.post(Recovering(on))
 
     def _probe_once(self) -> None:
         try:

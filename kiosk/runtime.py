@@ -7,20 +7,24 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from types import FrameType
 from typing import Any
 
 from kiosk.app import KioskBackend
 from kiosk.config import Config
 from kiosk.journal import Journal
+from kiosk.liveness import Liveness, ThreadFaults
 from kiosk.metrics import KioskMetrics, MetricsServer, start_from_config
 from kiosk.monitor import ReaderBridge, Supervisor
 from kiosk.printers import ReceiptPrinter, open_printer
-from kiosk.readers import Reader, open_reader
+from kiosk.readers import SupervisedReader, open_reader
 from kiosk.sdnotify import Notifier, WatchdogPinger
 from kiosk.secuconnect.auth import DeviceAuth
 from kiosk.secuconnect.client import SecuconnectClient
 from kiosk.topup import TopupService
+from kiosk.ui.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +32,28 @@ log = logging.getLogger(__name__)
 # READY anyway after this long (well inside TimeoutStartSec=180s of kiosk.service), showing
 # "out of service" while recovery goes on, rather than being killed and restarted in a loop.
 READY_AT_LATEST_S = 90.0
+
+
+@dataclass(frozen=True)
+class ThreadDeadlines:
+    """How long each vital thread may stay silent before the watchdog goes unfed, in s."""
+
+    supervisor: float
+    worker_idle: float
+    worker_job: float
+    reader: float
+
+    @classmethod
+    def from_config(cls, config: Config) -> ThreadDeadlines:
+        """From the API's timeouts and the health interval, the kiosk's own tempo: a
+        deadline covers the longest legitimate silence (a probe, a recovery step of a few
+        calls, a top-up with its retries and the terminal wait) with room to spare."""
+        api = config.api
+        call = api.connect_timeout + api.read_timeout
+        return cls(supervisor=2 * api.health_interval_s + 3 * call,
+                   worker_idle=2 * api.health_interval_s,
+                   worker_job=api.start_cashless_timeout + 8 * call,
+                   reader=2 * api.health_interval_s)
 
 
 class KioskRuntime:
@@ -41,16 +67,22 @@ class KioskRuntime:
                  on_key: Callable[[Any], bool] | None = None,
                  notifier: Notifier | None = None,
                  ready_at_latest_s: float = READY_AT_LATEST_S,
-                 ui_options: dict[str, Any] | None = None) -> None:
+                 ui_options: dict[str, Any] | None = None,
+                 liveness: Liveness | None = None) -> None:
         self.config = config
         self.window = window
         self.scanner = scanner
         self.on_key = on_key
         self.notifier = notifier if notifier is not None else Notifier()
-        self.pinger = WatchdogPinger.from_environment(self.notifier)
+        # Every long-lived thread checks in here; the watchdog is fed only while all are on time.
+        self.liveness = liveness or Liveness(faults=ThreadFaults.from_environment())
+        self.deadlines = ThreadDeadlines.from_config(config)
+        self._late_shown: list[str] = []
+        self.pinger = WatchdogPinger.from_environment(self.notifier, gate=self._threads_on_time)
         self.ready_at_latest_s = ready_at_latest_s
         self.ui_options = ui_options or {}   # more KioskUi arguments (tests: a manual clock)
         self.metrics = KioskMetrics(kiosk_id=config.kiosk.id)
+        self.metrics.watch_threads(self.liveness)
         self.journal: Journal | None = None
         self.client: SecuconnectClient | None = None
         self.service: TopupService | None = None
@@ -58,7 +90,7 @@ class KioskRuntime:
         self.backend: KioskBackend | None = None
         self.metrics_server: MetricsServer | None = None
         self.supervisor: Supervisor | None = None
-        self.reader: Reader | None = None
+        self.reader: SupervisedReader | None = None
         self.ui: Any = None
         self.ready_sent = False
         self.restart_requested = False
@@ -87,33 +119,41 @@ class KioskRuntime:
             self.client = SecuconnectClient.from_config(config)
             self.service = TopupService(self.client, self.journal, config)
             self.printer = open_printer(config.printer)
-            self.metrics_server = start_from_config(self.metrics, config.metrics)
+            self.metrics_server = start_from_config(self.metrics, config.metrics,
+                                                    liveness=self.liveness)
             self.backend = KioskBackend(config, self.service, self.printer, self.metrics,
                                         on_api_trouble=self._api_trouble,
                                         on_restart=self._restart)
             max_sleep = WatchdogPinger.IDLE_SLEEP
             if self.pinger.enabled and self.pinger.interval:
                 max_sleep = min(max_sleep, self.pinger.interval / 2)
+            worker = partial(Worker, liveness=self.liveness,
+                             idle_deadline=self.deadlines.worker_idle,
+                             job_deadline=self.deadlines.worker_job)
             self.ui = KioskUi.from_config(config, self.backend, admin_pin=admin_pin,
                                           window=self.window, on_tick=self._tick,
                                           max_sleep=max_sleep, on_key=self.on_key,
-                                          **self.ui_options)
+                                          make_worker=worker, **self.ui_options)
             _log_display()
             # The screen exists: from here on, everything reports to it.
             bridge = ReaderBridge(self.ui.post, self.metrics)
-            self.reader = open_reader(config.reader, config.topup.card_prefixes, bridge,
-                                      scanner=self.scanner, source=config.source)
-            if self.reader is None:
+            reopen = partial(open_reader, config.reader, config.topup.card_prefixes, bridge,
+                             scanner=self.scanner, source=config.source)
+            first = reopen()
+            if first is None:
                 log.warning("no card reader configured ([reader] type = \"none\"): customers "
                             "cannot start a top-up")
             else:
+                self.reader = SupervisedReader(first, reopen, liveness=self.liveness,
+                                               deadline=self.deadlines.reader)
                 self.reader.start()
             auth = self.client.auth
             self.supervisor = Supervisor(
                 self.service, self.client.ping, self.ui.post,
                 interval=config.api.health_interval_s,
                 registration=auth if isinstance(auth, DeviceAuth) else None,
-                metrics=self.metrics).start()
+                metrics=self.metrics, liveness=self.liveness,
+                deadline=self.deadlines.supervisor).start()
         except BaseException:
             self.close()
             raise
@@ -163,6 +203,18 @@ class KioskRuntime:
         elif supervisor.status != self._shown_status:
             self._shown_status = supervisor.status
             self.notifier.status(_status_line(supervisor.status))
+
+    def _threads_on_time(self) -> bool:
+        """The watchdog's gate: True while every vital thread runs and checked in on time."""
+        late = self.liveness.late()
+        if late != self._late_shown:
+            if late:
+                log.error("watchdog not fed: thread(s) %s dead or silent past their deadline; "
+                          "systemd restarts the kiosk unless they come back", ", ".join(late))
+            else:
+                log.warning("all threads on time again: watchdog fed")
+            self._late_shown = late
+        return not late
 
     def _say_stopping(self) -> None:
         if not self._stopping_sent:

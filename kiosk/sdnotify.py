@@ -1,4 +1,4 @@
-"""systemd's sd_notify protocol (READY, STATUS, WATCHDOG) written out, plus a main-loop watchdog pinger."""
+"""systemd's sd_notify protocol (READY, STATUS, WATCHDOG) written out, plus a gated main-loop watchdog pinger."""
 
 from __future__ import annotations
 
@@ -161,16 +161,21 @@ class WatchdogPinger:
         notifier: Notifier,
         interval: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        gate: Callable[[], bool] | None = None,
     ) -> None:
         self.notifier = notifier
         self.interval = interval
         self.clock = clock
+        # The rest of the kiosk's say: no ping while it answers False (a vital thread is dead
+        # or hung), so systemd restarts a kiosk that only its main loop keeps looking alive.
+        self.gate = gate
         self._due: float | None = None  # None: ping on the first tick
 
     @classmethod
-    def from_environment(cls, notifier: Notifier | None = None) -> "WatchdogPinger":
+    def from_environment(cls, notifier: Notifier | None = None,
+                         gate: Callable[[], bool] | None = None) -> "WatchdogPinger":
         notifier = notifier if notifier is not None else Notifier()
-        return cls(notifier, watchdog_interval() if notifier.enabled else None)
+        return cls(notifier, watchdog_interval() if notifier.enabled else None, gate=gate)
 
     @property
     def enabled(self) -> bool:
@@ -184,6 +189,8 @@ class WatchdogPinger:
         now = self.clock() if now is None else now
         if self._due is not None and now < self._due:
             return False
+        if self.gate is not None and not self.gate():
+            return False   # still due: the first tick after the gate opens pings
         sent = self.notifier.watchdog()
         self._due = now + (self.interval if sent else min(self.RETRY_S, self.interval))
         return sent

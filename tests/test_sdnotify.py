@@ -146,6 +146,22 @@ def test_pinger_sends_at_most_once_per_interval_on_a_fake_clock(abstract_socket)
     assert pinger.max_sleep(200.0) == 0.0  # overdue
 
 
+def test_a_closed_gate_holds_the_pings_and_the_first_tick_after_it_opens_pings(abstract_socket):
+    sock, address = abstract_socket
+    threads_on_time = [False]
+    pinger = WatchdogPinger(Notifier({"NOTIFY_SOCKET": address}), interval=15.0,
+                            gate=lambda: threads_on_time[0])
+    for now in (100.0, 130.0, 1000.0):
+        assert pinger.tick(now) is False
+    assert nothing_pending(sock)
+    threads_on_time[0] = True
+    assert pinger.tick(1000.5) is True
+    assert receive(sock) == ["WATCHDOG=1"]
+    threads_on_time[0] = False
+    assert pinger.tick(1015.5) is False       # due again, but held back
+    assert nothing_pending(sock)
+
+
 def test_pinger_retries_a_failed_ping_soon_but_not_on_every_pass(caplog):
     path = f"/tmp/kiosk-notify-{uuid.uuid4().hex[:12]}.sock"
     pinger = WatchdogPinger(Notifier({"NOTIFY_SOCKET": path}), interval=10.0)

@@ -70,6 +70,11 @@ class ReaderThread(ABC):
                 log.error("reader %s did not stop within %.1f s", self.device, timeout)
 
     @property
+    def alive(self) -> bool:
+        """True while the reader thread runs; it ends on stop() or on an internal error."""
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
     def connected(self) -> bool:
         return self._last_status is not None and self._last_status.connected
 

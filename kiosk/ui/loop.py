@@ -104,7 +104,9 @@ class KioskUi:
                  fullscreen: bool = False, sound: bool = True,
                  on_tick: Callable[[float], None] | None = None, max_sleep: float = 1.0,
                  on_key: Callable[[pygame.event.Event], bool] | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 make_worker: Callable[[Backend, Callable[[Event], None]], Worker] = Worker,
+                 ) -> None:
         self.settings = settings
         self.look = look
         self.clock = clock
@@ -136,7 +138,7 @@ class KioskUi:
         self.focus: str | None = None
         self.keyboard_used = False
         self.taps = TapFilter()
-        self.worker = Worker(backend, self.post)
+        self.worker = make_worker(backend, self.post)   # runtime's: supervised in its registry
         self.worker.start()
         self.running = False
         self.frames_drawn = 0
