@@ -2,38 +2,10 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
-import pygame
-
 from kiosk.ui.layout import stack
-from kiosk.ui.qr import encode
+from kiosk.ui.qr import qr_drawing
 from kiosk.ui.screens.common import Ctx, header, paragraph, square_in, title, two_columns
-from kiosk.ui.widgets import Drawing, Panel, Text, Widget
-
-
-@lru_cache(maxsize=8)
-def _matrix(data: str) -> list[list[bool]]:
-    return encode(data)
-
-
-def qr_drawing(ctx: Ctx, rect: pygame.Rect, data: str) -> Drawing:
-    """A QR code, dark on white with its quiet zone, whole pixels per module (stays scannable)."""
-    matrix = _matrix(data)
-    n = len(matrix) + 8
-
-    def paint(surface: pygame.Surface, r: pygame.Rect) -> None:
-        module = max(1, min(r.width, r.height) // n)
-        side = module * n
-        x0, y0 = r.centerx - side // 2, r.centery - side // 2
-        surface.fill((255, 255, 255), (x0, y0, side, side))
-        for row, cells in enumerate(matrix):
-            for col, dark in enumerate(cells):
-                if dark:
-                    surface.fill((0, 0, 0), (x0 + (col + 4) * module, y0 + (row + 4) * module,
-                                             module, module))
-
-    return Drawing(rect, paint, name="qr")
+from kiosk.ui.widgets import Panel, Text, Widget
 
 
 def build(ctx: Ctx) -> list[Widget]:
@@ -54,5 +26,5 @@ def build(ctx: Ctx) -> list[Widget]:
     widgets.append(paragraph(ctx, waiting, ctx.t("registration.waiting"), role="small",
                              color=th.muted, name="waiting"))
     if url:
-        widgets.append(qr_drawing(ctx, square_in(picture), url))
+        widgets.append(qr_drawing(square_in(picture), url))
     return widgets
