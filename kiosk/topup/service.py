@@ -1,0 +1,13 @@
+"""The top-up service as callers use it: the customer's procedure and recovery over one journal."""
+
+from __future__ import annotations
+
+from kiosk.topup.procedure import TopupProcedure
+from kiosk.topup.recovery import Recovery
+
+
+class TopupService(TopupProcedure, Recovery):
+    """Runs top-ups and recovery against one journal and one API client. Knows no screens.
+
+    Both halves share one lock (ServiceCore.busy): a top-up and a recovery run never overlap.
+    """
