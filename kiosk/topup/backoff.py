@@ -1,7 +1,8 @@
-"""Exponential back-off between reads of the API, stoppable by an event."""
+"""Exponential back-off between reads of the API: capped, jittered, stoppable by an event."""
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from dataclasses import dataclass, field
@@ -14,17 +15,23 @@ class Stopped(Exception):
 
 @dataclass
 class Backoff:
-    """Exponential back-off between reads; the sleep is injectable so tests need not wait."""
+    """Exponential back-off between reads; the sleep is injectable so tests need not wait.
+
+    Each delay is drawn from the upper half of the current step (base, 2·base, … up to cap):
+    kiosks that lost the API together do not all come back in the same second. The step stops
+    doubling at the cap, so any number of pauses is fine (the API may be away for days).
+    """
 
     sleep: Callable[[float], None] | None
     base: float
     cap: float
     stop: threading.Event | None = None
-    attempt: int = field(default=0)
+    step: float = field(default=0.0)
+    jitter: Callable[[float, float], float] = field(default=random.uniform)
 
     def pause(self) -> None:
-        delay = min(self.cap, self.base * (2 ** self.attempt))
-        self.attempt += 1
+        self.step = min(self.cap, self.step * 2 if self.step else self.base)
+        delay = self.jitter(self.step / 2, self.step)
         if self.stop is not None and self.stop.is_set():
             raise Stopped()
         if self.sleep is not None:

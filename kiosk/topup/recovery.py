@@ -33,24 +33,37 @@ class Recovery(Resolver):
             self._busy.release()
 
     def _recover(self, stop: threading.Event | None) -> list[TopupResult]:
-        results = []
-        for row in self.journal.unfinished():
+        results: list[TopupResult] = []
+        try:
+            rows = self.journal.unfinished()
+        except Exception:   # noqa: BLE001 - the caller retries; it must learn why in the log
+            log.exception("recovery: cannot read the unfinished top-ups; trying again later")
+            return results
+        for row in rows:
             if stop is not None and stop.is_set():
                 break
-            clock = self._clock(stop)
             try:
-                result = self._recover_row(row, clock)
+                result = self._settle(row, self._clock(stop))
             except Stopped:
                 break
-            if result.credited and result.state is State.CONFIRMED and result.reference:
-                # Nobody is waiting at the kiosk for this receipt any more: keep it for reprint.
-                owed = self.journal.advance(result.reference, State.RECEIPT_OWED)
-                result = TopupResult.from_row(owed, Outcome.CONFIRMED)
-            detail = result.reason or result.state
-            log.info("recovered top-up %s: %s (%s)", row.reference, result.outcome.value,
-                     detail.value if detail else "-")
+            except Exception:   # noqa: BLE001 - one row's trouble must not end recovery
+                # The row stays open as it is; the next recovery run tries it again.
+                log.exception("recovery of top-up %s failed; it stays open for the next run",
+                              row.reference)
+                continue
             results.append(result)
         return results
+
+    def _settle(self, row: TopupRow, clock: Backoff) -> TopupResult:
+        result = self._recover_row(row, clock)
+        if result.credited and result.state is State.CONFIRMED and result.reference:
+            # Nobody is waiting at the kiosk for this receipt any more: keep it for reprint.
+            owed = self.journal.advance(result.reference, State.RECEIPT_OWED)
+            result = TopupResult.from_row(owed, Outcome.CONFIRMED)
+        detail = result.reason or result.state
+        log.info("recovered top-up %s: %s (%s)", row.reference, result.outcome.value,
+                 detail.value if detail else "-")
+        return result
 
     def _recover_row(self, row: TopupRow, clock: Backoff) -> TopupResult:
         ref = row.reference
