@@ -36,8 +36,10 @@ FAULTS = {
 }
 
 
-class Crash(Exception):
-    """Stands for the process dying right after the journal committed a state."""
+class Crash(BaseException):
+    """Stands for the process dying right after the journal committed a state.
+
+    A BaseException, as nothing in a dying process handles its death."""
 
 
 class TopupJournalMachine(RuleBasedStateMachine):

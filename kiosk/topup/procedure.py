@@ -17,6 +17,16 @@ from kiosk.topup.resolve import Resolver
 from kiosk.topup.results import CardCheckResult, CardStatus, TopupResult
 
 
+# What a row that already reached one of these states came to.
+SETTLED_OUTCOMES: dict[State, Outcome] = {
+    State.CONFIRMED: Outcome.CONFIRMED,
+    State.RECEIPT_OWED: Outcome.CONFIRMED,
+    State.DONE: Outcome.CONFIRMED,
+    State.NOT_EXECUTED: Outcome.NOT_EXECUTED,
+    State.CLAIM: Outcome.UNRESOLVED,
+}
+
+
 class TopupProcedure(Resolver):
     """Card checks and top-ups for a waiting customer, one at a time."""
 
@@ -101,18 +111,31 @@ class TopupProcedure(Resolver):
         if start_type not in START_TYPES:
             raise ValueError(f"start type must be one of {START_TYPES}, not {start_type!r}")
         progress = on_progress or (lambda state: None)
-        clock = self._clock(None)
-        deadline = self._monotonic() + self.resolve_timeout_s
 
         row = self.journal.begin(card_number=number, amount=amount, currency=currency,
                                  start_type=start_type)
         ref = row.reference
-        log.info("top-up %s: %s to %s (%s)", ref, format_amount(amount, currency), masked,
-                 start_type)
-        progress(State.INTENT)
+        # From here on the caller gets this row's reference whatever goes wrong: a claim or a
+        # "not charged" slip needs it, and the row must not be left without a word.
+        try:
+            log.info("top-up %s: %s to %s (%s)", ref, format_amount(amount, currency), masked,
+                     start_type)
+            progress(State.INTENT)
+        except Exception as exc:   # noqa: BLE001 - nothing was sent yet
+            return self._failed(ref, exc, sent=False, amount=amount, masked=masked)
+        try:
+            return self._create(ref, number, amount, start_type, progress)
+        except Exception as exc:   # noqa: BLE001 - a request may have left
+            return self._failed(ref, exc, sent=True, amount=amount, masked=masked)
+
+    def _create(self, ref: str, number: str, amount: int, start_type: str,
+                progress: Callable[[State], None]) -> TopupResult:
+        cfg = self.config.topup
+        clock = self._clock(None)
+        deadline = self._monotonic() + self.resolve_timeout_s
         try:
             stx = self.client.create_topup(
-                merchant_ref=ref, card_number=number, amount=amount, currency=currency,
+                merchant_ref=ref, card_number=number, amount=amount, currency=cfg.currency,
                 ean=cfg.ean, tax=cfg.tax_rate,
                 text=cfg.article_text.replace("{amount}", _plain_amount(amount)),
                 is_demo=self.config.api.is_demo,
@@ -133,6 +156,31 @@ class TopupProcedure(Resolver):
                 then_start=lambda stx_id: self._created(ref, stx_id, start_type, clock, deadline,
                                                         progress))
         return self._created(ref, stx.id, start_type, clock, deadline, progress)
+
+    def _failed(self, ref: str, exc: Exception, *, sent: bool, amount: int,
+                masked: str) -> TopupResult:
+        """The outcome of a top-up that an unexpected exception cut short, from its row.
+
+        Money that moved is reported as moved; nothing sent is "not charged"; anything else
+        stays open as a claim for recovery to settle.
+        """
+        log.exception("top-up %s: unexpected failure", ref)
+        detail = f"{type(exc).__name__}: {exc}"
+        try:
+            row = self._row(ref)
+            if row.state in SETTLED_OUTCOMES:
+                return TopupResult.from_row(row, SETTLED_OUTCOMES[row.state])
+            if not sent:
+                return self._not_executed(ref, Reason.INTERRUPTED, detail)
+            self._note(ref, exc)
+            return self._unresolved(ref, Reason.UNRESOLVED_START if row.stx_id
+                                    else Reason.UNRESOLVED_CREATE)
+        except Exception:   # noqa: BLE001 - e.g. the journal itself: still name the reference
+            log.exception("top-up %s: cannot record the failure in the journal", ref)
+            cfg = self.config.topup
+            return TopupResult(Outcome.UNRESOLVED if sent else Outcome.NOT_EXECUTED, ref, amount,
+                               cfg.currency, masked, reason=(Reason.UNRESOLVED_CREATE if sent
+                                                         else Reason.INTERRUPTED), error=detail)
 
     def _created(self, ref: str, stx_id: str, start_type: str, clock: Backoff,
                  deadline: float | None, progress: Callable[[State], None]) -> TopupResult:
