@@ -2,6 +2,7 @@
 
 from kiosk.topup.balance import balance_from_receipt
 from kiosk.topup.core import SecuconnectApi
+from kiosk.topup.procedure import local_refusal
 from kiosk.topup.reasons import (
     CARD_ERROR_REASONS,
     CARD_VALIDATION_FAILED,
@@ -32,5 +33,6 @@ __all__ = [
     "TopupResult",
     "TopupService",
     "balance_from_receipt",
+    "local_refusal",
     "reason_for_api_error",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from kiosk.cards import check_card_number, mask_card
+from kiosk.config import TopupConfig
 from kiosk.journal import MONEY_OPEN, State, TopupRow
 from kiosk.money import format_amount
 from kiosk.secuconnect.client import START_TYPES
@@ -76,26 +77,21 @@ class TopupProcedure(Resolver):
         on_progress: Callable[[State], None] | None = None,
     ) -> TopupResult:
         """Credit `amount` cents to the card, exactly once, or say clearly why not."""
+        refused = local_refusal(self.config.topup, card_number, amount)
+        if refused is not None:
+            return refused
         cfg = self.config.topup
         currency = cfg.currency
-        form = check_card_number(card_number, cfg.card_prefixes)
         masked = mask_card(card_number)
-        if not form.ok or form.number is None:
-            return TopupResult(Outcome.REFUSED, None, amount, currency, masked,
-                               reason=Reason.CARD_INVALID)
-        if amount < cfg.minimum:
-            return TopupResult(Outcome.REFUSED, None, amount, currency, masked,
-                               reason=Reason.AMOUNT_BELOW_MINIMUM)
-        if amount > cfg.maximum:
-            return TopupResult(Outcome.REFUSED, None, amount, currency, masked,
-                               reason=Reason.AMOUNT_ABOVE_MAXIMUM)
+        number = check_card_number(card_number, cfg.card_prefixes).number
+        assert number is not None   # local_refusal checked the form
         # One money-moving procedure at a time: recovery (at boot or while running) must
         # never read, abort or resolve the row of a top-up in progress, nor the other way.
         if not self._busy.acquire(blocking=False):
             return TopupResult(Outcome.REFUSED, None, amount, currency, masked,
                                reason=Reason.RECOVERY_PENDING)
         try:
-            return self._topup(form.number, amount, start_type, on_progress)
+            return self._topup(number, amount, start_type, on_progress)
         finally:
             self._busy.release()
 
@@ -231,6 +227,24 @@ class TopupProcedure(Resolver):
         if row is not None and row.state is State.RECEIPT_OWED:
             return row
         return self.journal.advance(reference, State.RECEIPT_OWED)
+
+
+def local_refusal(cfg: TopupConfig, card_number: str, amount: int) -> TopupResult | None:
+    """The refusal a top-up gets without asking anyone (card form, amount limits), or None.
+
+    Answers at once: callers check this before waiting for recovery or the API.
+    """
+    masked = mask_card(card_number)
+    form = check_card_number(card_number, cfg.card_prefixes)
+    if not form.ok or form.number is None:
+        reason = Reason.CARD_INVALID
+    elif amount < cfg.minimum:
+        reason = Reason.AMOUNT_BELOW_MINIMUM
+    elif amount > cfg.maximum:
+        reason = Reason.AMOUNT_ABOVE_MAXIMUM
+    else:
+        return None
+    return TopupResult(Outcome.REFUSED, None, amount, cfg.currency, masked, reason=reason)
 
 
 def _plain_amount(cents: int) -> str:
