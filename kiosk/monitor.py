@@ -183,7 +183,7 @@ class Supervisor:
             log.info("recovering %d unfinished top-up(s) before the first customer",
                      len(open_rows))
             self.post(Recovering(True))
-            self.service.recover(self._stop)
+            self.service.recover(self._stop, claims=False)   # claims settle in the background
             if self._stop.is_set():
                 return
             self.post(Recovering(False))

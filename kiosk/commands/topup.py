@@ -15,7 +15,14 @@ from kiosk.journal import Journal, JournalError, State, TopupRow
 from kiosk.money import AmountError, format_amount, parse_amount
 from kiosk.secuconnect.client import SecuconnectClient
 from kiosk.secuconnect.models import ReceiptLine
-from kiosk.topup import REASON_TEXT, Outcome, TopupResult, TopupService, local_refusal
+from kiosk.topup import (
+    REASON_TEXT,
+    Outcome,
+    TopupResult,
+    TopupService,
+    handed_over,
+    local_refusal,
+)
 
 # Exit codes: 0 credited (or nothing left to recover), 1 not credited, 2 configuration refused
 # (kiosk.cli), 3 outcome not settled (claim; recovery goes on at the next start), 4 journal.
@@ -82,7 +89,9 @@ def run_topup(args: argparse.Namespace) -> int:
         return EXIT_NOT_CREDITED
     try:
         with open_service(config) as service:
-            if not _recover(service, args.recover_timeout):
+            # Claims already handed out do not hold up a new top-up (`kiosk recover` and the
+            # running kiosk settle them); a row without one must be settled first.
+            if not _recover(service, args.recover_timeout, claims=False):
                 print("kiosk topup: earlier top-ups are still unresolved; no new top-up "
                       "(run `kiosk recover` when the payment service is reachable)",
                       file=sys.stderr)
@@ -117,28 +126,29 @@ def run_recover(args: argparse.Namespace) -> int:
             if not service.journal.unfinished():
                 _output(lambda out: out.write("nothing to recover\n"))
                 return 0
-            settled = _recover(service, args.timeout)
+            settled = _recover(service, args.timeout, claims=True)
     except JournalError as exc:
         print(f"kiosk recover: {exc}", file=sys.stderr)
         return EXIT_JOURNAL
     return 0 if settled else EXIT_UNRESOLVED
 
 
-def _recover(service: TopupService, timeout: float) -> bool:
-    """Recover with a time limit; print each settled row. True when nothing is left open."""
+def _recover(service: TopupService, timeout: float, *, claims: bool) -> bool:
+    """Recover with a time limit; print each settled row. True when nothing is left open
+    (with `claims=False`: nothing but claims already handed out)."""
     stop = threading.Event()
     timer = threading.Timer(timeout, stop.set)
     timer.daemon = True
     timer.start()
     try:
-        results = service.recover(stop)
+        results = service.recover(stop, claims=claims) or []
     finally:
         timer.cancel()
     for result in results:
         _output(lambda out, result=result: (out.write("recovered: "), _print_result(result, out)))
         if result.outcome is Outcome.CONFIRMED and result.reference:
             _hand_out_receipt(service, result)
-    return not service.journal.unfinished()
+    return not [row for row in service.journal.unfinished() if claims or not handed_over(row)]
 
 
 def _hand_out_receipt(service: TopupService, result: TopupResult) -> None:

@@ -1,7 +1,7 @@
 """The money-moving procedure: journal the intent, call the API, resolve unknown outcomes, recover on boot."""
 
 from kiosk.topup.balance import balance_from_receipt
-from kiosk.topup.core import SecuconnectApi
+from kiosk.topup.core import SecuconnectApi, handed_over
 from kiosk.topup.procedure import local_refusal
 from kiosk.topup.reasons import (
     CARD_ERROR_REASONS,
@@ -33,6 +33,7 @@ __all__ = [
     "TopupResult",
     "TopupService",
     "balance_from_receipt",
+    "handed_over",
     "local_refusal",
     "reason_for_api_error",
 ]

@@ -28,8 +28,11 @@ class Backoff:
     stop: threading.Event | None = None
     step: float = field(default=0.0)
     jitter: Callable[[float, float], float] = field(default=random.uniform)
+    on_pause: Callable[[], None] | None = None   # called before each pause; may raise
 
     def pause(self) -> None:
+        if self.on_pause is not None:
+            self.on_pause()
         self.step = min(self.cap, self.step * 2 if self.step else self.base)
         delay = self.jitter(self.step / 2, self.step)
         if self.stop is not None and self.stop.is_set():

@@ -8,7 +8,7 @@ import time
 from typing import Callable, Protocol
 
 from kiosk.config import Config
-from kiosk.journal import Journal, JournalError, State, TopupRow
+from kiosk.journal import MONEY_OPEN, Journal, JournalError, State, TopupRow
 from kiosk.secuconnect.errors import ApiError, SecuconnectError
 from kiosk.secuconnect.models import (
     CardValidation,
@@ -39,6 +39,16 @@ class SecuconnectApi(Protocol):
     def validate_card(self, card_number: str) -> CardValidation: ...
 
 
+# Reasons of a top-up handed to its customer as a claim while its row stays open (UNKNOWN).
+CLAIM_REASONS = frozenset({Reason.UNRESOLVED_CREATE.value, Reason.UNRESOLVED_START.value})
+
+
+def handed_over(row: TopupRow) -> bool:
+    """An open row whose customer already has a claim slip: it blocks nobody any more and
+    recovery settles it in the background."""
+    return row.state in MONEY_OPEN and row.reason in CLAIM_REASONS
+
+
 class ServiceCore:
     """The state and the journal writes every part of the top-up service uses. Knows no screens."""
 
@@ -66,12 +76,30 @@ class ServiceCore:
         self._backoff = (backoff_base_s, backoff_max_s)
         self._sleep = sleep
         self._monotonic = monotonic
-        self._busy = threading.Lock()  # held by a top-up or a recovery run, never both
+        self._topup_lock = threading.Lock()      # one customer top-up at a time
+        self._recovery_lock = threading.Lock()   # one recovery run at a time
+        # Rows being worked on, by a top-up or by recovery: neither ever touches the other's
+        # row (no read-and-abort racing a customer's payment), yet a recovery that keeps
+        # settling a claim does not keep the next customer waiting.
+        self._owned: set[str] = set()
+        self._owned_lock = threading.Lock()
 
     @property
     def busy(self) -> bool:
         """A top-up or a recovery run is in progress."""
-        return self._busy.locked()
+        return self._topup_lock.locked() or self._recovery_lock.locked()
+
+    def _own(self, reference: str) -> bool:
+        """Take `reference` for this thread's work; False when another already works on it."""
+        with self._owned_lock:
+            if reference in self._owned:
+                return False
+            self._owned.add(reference)
+            return True
+
+    def _release(self, reference: str) -> None:
+        with self._owned_lock:
+            self._owned.discard(reference)
 
     # --- outcomes -----------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from kiosk.secuconnect.client import START_TYPES
 from kiosk.secuconnect.errors import ApiError, AuthError, NotSentError, SecuconnectError
 from kiosk.secuconnect.models import ModelError
 from kiosk.topup.backoff import Backoff
-from kiosk.topup.core import log
+from kiosk.topup.core import handed_over, log
 from kiosk.topup.reasons import Outcome, Reason, reason_for_api_error
 from kiosk.topup.resolve import Resolver
 from kiosk.topup.results import CardCheckResult, CardStatus, TopupResult
@@ -85,22 +85,24 @@ class TopupProcedure(Resolver):
         masked = mask_card(card_number)
         number = check_card_number(card_number, cfg.card_prefixes).number
         assert number is not None   # local_refusal checked the form
-        # One money-moving procedure at a time: recovery (at boot or while running) must
-        # never read, abort or resolve the row of a top-up in progress, nor the other way.
-        if not self._busy.acquire(blocking=False):
+        # One customer at a time; recovery may run meanwhile, on other rows only.
+        if not self._topup_lock.acquire(blocking=False):
             return TopupResult(Outcome.REFUSED, None, amount, currency, masked,
                                reason=Reason.RECOVERY_PENDING)
         try:
             return self._topup(number, amount, start_type, on_progress)
         finally:
-            self._busy.release()
+            self._topup_lock.release()
 
     def _topup(self, number: str, amount: int, start_type: str | None,
                on_progress: Callable[[State], None] | None) -> TopupResult:
         cfg = self.config.topup
         currency = cfg.currency
         masked = mask_card(number)
-        if any(row.state in MONEY_OPEN for row in self.journal.unfinished()):
+        # An open row blocks the next customer until recovery settles it or hands it over
+        # as a claim; a claim already handed out blocks nobody (money-safety rule 4).
+        if any(row.state in MONEY_OPEN and not handed_over(row)
+               for row in self.journal.unfinished()):
             return TopupResult(Outcome.REFUSED, None, amount, currency, masked,
                                reason=Reason.RECOVERY_PENDING)
         start_type = start_type or cfg.start_type
@@ -108,9 +110,18 @@ class TopupProcedure(Resolver):
             raise ValueError(f"start type must be one of {START_TYPES}, not {start_type!r}")
         progress = on_progress or (lambda state: None)
 
-        row = self.journal.begin(card_number=number, amount=amount, currency=currency,
-                                 start_type=start_type)
-        ref = row.reference
+        with self._owned_lock:   # recovery must never pick this row up, not even at birth
+            row = self.journal.begin(card_number=number, amount=amount, currency=currency,
+                                     start_type=start_type)
+            self._owned.add(row.reference)
+        try:
+            return self._run(row.reference, number, amount, start_type, progress, masked)
+        finally:
+            self._release(row.reference)
+
+    def _run(self, ref: str, number: str, amount: int, start_type: str,
+             progress: Callable[[State], None], masked: str) -> TopupResult:
+        currency = self.config.topup.currency
         # From here on the caller gets this row's reference whatever goes wrong: a claim or a
         # "not charged" slip needs it, and the row must not be left without a word.
         try:

@@ -9,5 +9,5 @@ from kiosk.topup.recovery import Recovery
 class TopupService(TopupProcedure, Recovery):
     """Runs top-ups and recovery against one journal and one API client. Knows no screens.
 
-    Both halves share one lock (ServiceCore.busy): a top-up and a recovery run never overlap.
+    A top-up and recovery may run at once, each on its own rows (ServiceCore._own).
     """
