@@ -133,6 +133,7 @@ class Supervisor:
                 self._probe_once()
                 if self.api_ok:
                     self._settle_open_rows()
+                    self.service.sweep_orphans()   # rate-limited inside; never raises
                 self._nudge.wait(self.interval)
                 self._nudge.clear()
         except Exception:   # a dead supervisor would leave the kiosk stuck: say so loudly

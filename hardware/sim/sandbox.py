@@ -9,7 +9,7 @@ import socket
 import struct
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from hardware.sim.sandbox_faults import Fault, FaultPlan
@@ -76,6 +76,8 @@ class SandboxServer:
         self._connections: set[socket.socket] = set()
         self._requests: list[RequestRecord] = []
         self.connections_opened = 0
+        self._late: list[Callable[[], Any]] = []   # work of calls hit by Fault.late()
+        self._late_lock = threading.Lock()
 
     # --- life cycle -----------------------------------------------------------------------
 
@@ -170,6 +172,14 @@ class SandboxServer:
     def attempts(self, call: str) -> int:
         """How many times `call` reached the sandbox."""
         return self.faults.attempts(call)
+
+    def commit_late(self) -> int:
+        """Do now the work of every call that Fault.late() left unanswered; how many."""
+        with self._late_lock:
+            held, self._late = self._late, []
+        for work in held:
+            work()
+        return len(held)
 
     def confirm_device(self, user_code: str) -> None:
         self.state.confirm_device(user_code)
@@ -395,6 +405,10 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "delay":
             if not sandbox._pause(fault.seconds):
                 return self._no_answer(reset=False)
+        if fault is not None and fault.kind == "late":
+            with sandbox._late_lock:
+                sandbox._late.append(work)
+            return self._no_answer(reset=False)
         if fault is not None and fault.kind == "refuse":
             return self._json(*api_error(fault.status, fault.error,
                                          fault.details or "Refused by the sandbox", fault.code))

@@ -123,6 +123,9 @@ def run_recover(args: argparse.Namespace) -> int:
     config = load_config_for(args)
     try:
         with open_service(config) as service:
+            for stx_id in service.sweep_orphans(force=True):
+                _output(lambda out, stx_id=stx_id: out.write(
+                    f"aborted late transaction {stx_id} of a top-up found not created\n"))
             if not service.journal.unfinished():
                 _output(lambda out: out.write("nothing to recover\n"))
                 return 0
