@@ -158,6 +158,16 @@ class KioskBackend:
         if result.reference:
             with self._lock:
                 self._slip_card = (result.reference, number)
+        try:
+            self._after_topup(result, outcome, amount_cents, with_receipt)
+        except Exception:   # bookkeeping only: the customer must still see the journal's outcome
+            log.exception("bookkeeping after top-up %s failed; its outcome stands",
+                          result.reference or "(no row)")
+        return outcome
+
+    def _after_topup(self, result: TopupResult, outcome: TopupOutcome, amount_cents: int,
+                     with_receipt: bool) -> None:
+        """Owed receipt, metrics and API trouble after a top-up; never changes its outcome."""
         label = metrics_outcome(result)
         if label is None and not with_receipt and result.reference:
             # The customer chose to go on without a receipt: it stays owed, for a reprint.
@@ -167,7 +177,6 @@ class KioskBackend:
             self.metrics.topup_finished(label, amount_cents)
         if outcome.kind == "unreachable":
             self._api_trouble(result.error or "payment service unreachable")
-        return outcome
 
     # --- printing -----------------------------------------------------------------------------
 
