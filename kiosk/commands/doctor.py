@@ -32,6 +32,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--skip", action="append", default=[], choices=CHECK_NAMES[1:],
                         metavar="CHECK", help="leave out a check (repeatable): "
                         + ", ".join(CHECK_NAMES[1:]))
+    parser.add_argument("--only", action="append", default=[], choices=CHECK_NAMES[1:],
+                        metavar="CHECK", help="run only this check (repeatable), after the "
+                        "config; e.g. --only journal")
     parser.add_argument("--service-user", default=SERVICE_USER,
                         help=f"the user the state directory must belong to (default "
                              f"{SERVICE_USER}, as kiosk.service runs)")
@@ -39,7 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    checks = run_checks(args.config, service_user=args.service_user, skip=args.skip)
+    skip = [*args.skip, *(n for n in CHECK_NAMES[1:] if args.only and n not in args.only)]
+    checks = run_checks(args.config, service_user=args.service_user, skip=skip)
     ok = all(c.ok for c in checks)
     if args.json:
         print(json.dumps({"ok": ok, "config": args.config,
