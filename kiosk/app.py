@@ -8,10 +8,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Literal
 
-from hardware.printer.escpos import Align, Blank, Cut, Document, Rule, Text
+from hardware.printer.escpos import Document
 from hardware.printer.status import Condition, PrinterStatus
 from hardware.printer.transport import PrintError
-from kiosk import __version__
 from kiosk.config import Config
 from kiosk.flow_events import (
     CardInfo,
@@ -26,6 +25,7 @@ from kiosk.journal import State, TopupRow
 from kiosk.metrics import KioskMetrics
 from kiosk.printers import ReceiptPrinter
 from kiosk.receipt import claim_slip, not_charged_slip, topup_receipt
+from kiosk.testprint import build_test_page
 from kiosk.topup import (
     REASON_TEXT,
     CardStatus,
@@ -225,18 +225,7 @@ class KioskBackend:
         return result
 
     def test_print(self) -> PrintResult:
-        kiosk = self.config.kiosk
-        document = Document((
-            Text(kiosk.merchant_name, bold=True, align=Align.CENTER),
-            Rule(),
-            Text("TESTDRUCK / TEST PRINT", bold=True, align=Align.CENTER),
-            Text("ÄÖÜ äöü ß €", align=Align.CENTER),
-            Blank(),
-            Text(f"Kiosk {kiosk.id} · {datetime.now().strftime('%d.%m.%Y %H:%M')}"),
-            Text(f"Software {__version__}"),
-            Cut(),
-        ))
-        return self._print(document, "test page")
+        return self._print(build_test_page(self.config, datetime.now()), "test page")
 
     def journal_rows(self, limit: int) -> Sequence[JournalRow]:
         return [JournalRow(_local(row.created_at).strftime("%Y-%m-%d %H:%M"), row.reference,
