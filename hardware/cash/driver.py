@@ -155,7 +155,6 @@ class SspValidator:
             except (*_PORT_ERRORS, ValueError) as exc:
                 raise PortUnavailable(self.port, f"cannot open the port: {exc} (is the "
                                                  "validator plugged in and powered?)") from None
-            self._synced = False
 
     def close(self) -> None:
         with self._lock:
