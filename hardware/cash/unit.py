@@ -15,10 +15,6 @@ class Channel:
     value: int  # whole currency units (euros)
     country: str  # 'EUR'; the unit's country when it reports none per channel
 
-    @property
-    def inhibit_bit(self) -> int:
-        return 1 << (self.number - 1)
-
 
 @dataclass(frozen=True)
 class UnitSetup:

@@ -31,7 +31,8 @@ class VirtualValidator:
     """An ITL-style note validator behind a pty reachable at `link`.
 
     Faults (`set_fault`): the note faults of NoteFault apply to the next inserted note
-    ("reject" takes `reason`, "power_loss" takes `returns_after` packets); "stacker_full" and
+    ("reject" takes `reason`; "power_loss" takes `returns_after`: host packets lost
+    after the one the power failed in, None = off until power_on()); "stacker_full" and
     "cashbox_removed" hold until clear_fault(); "drop_replies"/"corrupt_replies" take `count`
     (the unit runs the command, its reply is lost or sent with a broken CRC); "unplugged"
     removes the pty and the link, clear_fault("unplugged") plugs in again (same link, state
@@ -109,7 +110,7 @@ class VirtualValidator:
             return self.model.insert_note(value)
 
     def set_fault(self, name: str, *, reason: RejectReason = RejectReason.NOT_RECOGNISED,
-                  count: int = 1, returns_after: int | None = 1) -> None:
+                  count: int = 1, returns_after: int | None = 0) -> None:
         if name == "unplugged":
             self.unplug()
             return

@@ -54,6 +54,7 @@ class Stage(Enum):
     READ = "read"  # next poll reports the verdict: escrow, rejecting or fraud
     ESCROW = "escrow"  # waiting for the host: POLL stacks, REJECT returns, HOLD keeps
     STACKING = "stacking"
+    RETURN = "return"  # rejected (by the host, by timeout): next poll reports Rejecting
     REJECTING = "rejecting"
     JAMMED = "jammed"
 
@@ -122,9 +123,9 @@ class ValidatorModel:
         self.cashbox_removed = False
         self.powered = True
         self.off_packets: int | None = None  # packets swallowed before power returns
-        # After a POWER_LOSS note fault: host packets lost before power returns by itself
-        # (None: it stays off until power_on()).
-        self.power_returns_after: int | None = 1
+        # After a POWER_LOSS note fault: host packets lost, after the one the power failed
+        # in, before power returns by itself (None: it stays off until power_on()).
+        self.power_returns_after: int | None = 0
         self.executed: Counter[int] = Counter()  # commands run (not repeats), by code
         self.repeats = 0  # packets answered with the last reply (same sequence flag)
         self.last_reject = RejectReason.ACCEPTED
@@ -188,7 +189,7 @@ class ValidatorModel:
         return counted
 
     def power_off(self, off_packets: int | None = None) -> None:
-        """Power fails; with `off_packets` it returns by itself after that many packets."""
+        """Power fails; with `off_packets` it returns by itself after that many lost packets."""
         self.powered = False
         self.off_packets = off_packets
 
@@ -218,11 +219,11 @@ class ValidatorModel:
         if packet.address != self.address:
             return None
         if not self.powered:
-            if self.off_packets is not None:
-                self.off_packets -= 1
-                if self.off_packets <= 0:
-                    self.power_on()
-            return None
+            if self.off_packets is None or self.off_packets > 0:
+                if self.off_packets is not None:
+                    self.off_packets -= 1
+                return None  # lost: nobody is listening
+            self.power_on()  # back in time for this packet
         unit = self._unit
         command = packet.data[0] if packet.data else -1
         if command == Command.SYNC:
@@ -281,7 +282,7 @@ class ValidatorModel:
             if note is None or note.stage is not Stage.ESCROW:
                 return bytes([Response.CANNOT_PROCESS])
             if command == Command.REJECT:
-                note.stage, note.reason = Stage.REJECTING, RejectReason.REJECTED_BY_HOST
+                note.stage, note.reason = Stage.RETURN, RejectReason.REJECTED_BY_HOST
             return ok
         if command in (Command.DISPLAY_ON, Command.DISPLAY_OFF) and self.has_display:
             unit.display = command == Command.DISPLAY_ON
@@ -329,7 +330,7 @@ class ValidatorModel:
         note = self._note
         if note is not None and note.stage is Stage.ESCROW \
                 and self.clock() - note.since >= self.escrow_timeout_s:
-            note.stage, note.reason = Stage.REJECTING, RejectReason.ESCROW_TIMEOUT
+            note.stage, note.reason = Stage.RETURN, RejectReason.ESCROW_TIMEOUT
 
     def _poll(self) -> list[PollEvent]:
         unit = self._unit
@@ -359,11 +360,12 @@ class ValidatorModel:
                 self._note = None
                 self.returned.append(note.value)
                 return [FraudAttempt(note.channel)]
-            if note.fault is NoteFault.REJECT:
-                note.stage = Stage.REJECTING
-                return [Rejecting()]
-            note.stage, note.since = Stage.ESCROW, self.clock()
-            return [Read(note.channel)]
+            if note.fault is not NoteFault.REJECT:
+                note.stage, note.since = Stage.ESCROW, self.clock()
+                return [Read(note.channel)]
+        if stage in (Stage.READ, Stage.RETURN):
+            note.stage = Stage.REJECTING
+            return [Rejecting()]
         if stage is Stage.ESCROW:
             note.stage = Stage.STACKING
             return [Stacking()]
