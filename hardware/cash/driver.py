@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -159,12 +160,10 @@ class SspValidator:
     def close(self) -> None:
         with self._lock:
             self._synced = False
-            if self._serial is not None:
-                try:
-                    self._serial.close()
-                except _PORT_ERRORS:
-                    pass
-                self._serial = None
+            port, self._serial = self._serial, None
+            if port is not None:
+                with contextlib.suppress(*_PORT_ERRORS):
+                    port.close()
 
     def __enter__(self) -> "SspValidator":
         self.open()
