@@ -145,15 +145,19 @@ class ValidatorModel:
                 or self.cashbox_removed or self._note is not None):
             return False
         channel = self.notes.index(value) + 1 if value in self.notes else 0
-        fault, reason = self.note_faults.pop(0) if self.note_faults else (None, None)
-        if reason is None:
-            if channel == 0:
-                reason = RejectReason.NOT_RECOGNISED
-            elif not self._unit.accepted & (1 << (channel - 1)):
-                reason = RejectReason.INHIBITED_BY_HOST
-        if reason is not None and fault is None:
-            fault = NoteFault.REJECT
-        self._note = _Note(value, channel, fault, reason or RejectReason.ACCEPTED)
+        refusal = None
+        if channel == 0:
+            refusal = RejectReason.NOT_RECOGNISED
+        elif not self._unit.accepted & (1 << (channel - 1)):
+            refusal = RejectReason.INHIBITED_BY_HOST
+        fault, reason = None, RejectReason.ACCEPTED
+        # A jam or power-loss fault waits for a note that gets as far as stacking.
+        if self.note_faults and (refusal is None or self.note_faults[0][0] in (
+                NoteFault.REJECT, NoteFault.FRAUD)):
+            fault, reason = self.note_faults.pop(0)
+        elif refusal is not None:
+            fault, reason = NoteFault.REJECT, refusal
+        self._note = _Note(value, channel, fault, reason)
         return True
 
     def add_note_fault(self, fault: NoteFault,
