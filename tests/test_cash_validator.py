@@ -335,3 +335,17 @@ def test_unknown_fault_names_the_known_ones(sim):
         sim.set_fault("paper_out")
     with pytest.raises(RuntimeError, match="no jammed note"):
         sim.clear_jam()
+
+
+def test_standalone_simulator_reads_notes_and_faults_from_stdin(tmp_path, monkeypatch, capsys):
+    import io
+
+    from hardware.sim import validator
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("20\nfault paper_out\nfault fraud\nhelp\n"))
+    assert validator.main(["--link", str(tmp_path / "v")]) == 0
+    out = capsys.readouterr().out
+    assert "note refused at the bezel" in out  # no host has enabled it
+    assert "no such validator fault: 'paper_out'" in out
+    assert "type a value" in out and "cashbox: {}" in out
+    assert not (tmp_path / "v").exists()  # unplugged on exit

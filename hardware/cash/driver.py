@@ -188,6 +188,7 @@ class SspValidator:
     def initialise(self, versions: Iterable[int] = PROTOCOL_VERSIONS) -> UnitInfo:
         """Start-up: SYNC, the first HOST PROTOCOL VERSION accepted, SETUP REQUEST, serial
         number, counters; leaves the unit DISABLED with every channel inhibited."""
+        versions = tuple(versions)
         self.sync()
         for version in versions:
             if self.host_protocol(version):
