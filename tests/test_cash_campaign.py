@@ -28,7 +28,7 @@ def start(unit: SspValidator) -> dict[int, int]:
 def campaign(link, sim: VirtualValidator, notes: int, seed: int) -> dict[str, Counter]:
     rnd = random.Random(seed)
     booked: dict[str, Counter] = {fate.value: Counter() for fate in Fate}
-    with SspValidator(str(link), timeout=0.1, tries=4) as unit:
+    with SspValidator(str(link), timeout=0.2, tries=4) as unit:
         values = start(unit)
         tracker = NoteTracker()
         for _ in range(notes):
@@ -59,7 +59,7 @@ def campaign(link, sim: VirtualValidator, notes: int, seed: int) -> dict[str, Co
 
 def test_every_note_in_the_cashbox_is_booked_once(tmp_path):
     with VirtualValidator(tmp_path / "validator", ValidatorModel()) as sim:
-        booked = campaign(sim.link, sim, notes=150, seed=20261130)
+        booked = campaign(sim.link, sim, notes=100, seed=20261130)
         model = sim.model
         # Credited exactly once: what the kiosk books is what the unit credited.
         assert booked["credited"] == Counter(model.credited)

@@ -356,6 +356,7 @@ class SspValidator:
         port = self._serial
         assert port is not None
         deadline = time.monotonic() + self.timeout
+        crc_errors = self._decoder.crc_errors
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -366,6 +367,10 @@ class SspValidator:
                 if packet.address == self.address and packet.seq == seq:
                     return packet
                 log.debug("note validator %s: stray packet %s ignored", self.port, packet)
+            if self._decoder.crc_errors > crc_errors and not port.in_waiting:
+                # The unit answered but the reply was garbled: no need to wait out the
+                # timeout, the identical packet fetches the same reply again.
+                return None
 
 
 def _name(command: int) -> str:
