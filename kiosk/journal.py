@@ -382,24 +382,40 @@ class _WriteTransaction:
             raise JournalError(f"{self.journal.path}: cannot write the journal: {exc}") from exc
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        db = self.journal._db
+        journal = self.journal
         try:
             if exc_type is None:
                 try:
-                    db.execute("COMMIT")
+                    journal._db.execute("COMMIT")
                 except sqlite3.Error as error:
-                    db.execute("ROLLBACK")
-                    raise JournalError(
-                        f"{self.journal.path}: cannot write the journal: {error}"
-                    ) from error
+                    self._rollback()
+                    raise JournalError(f"{journal.path}: cannot write the journal: "
+                                       f"{_explain(error)}") from error
             else:
-                db.execute("ROLLBACK")
+                self._rollback()
                 if isinstance(exc, sqlite3.Error):
                     raise JournalError(
-                        f"{self.journal.path}: cannot write the journal: {exc}"
+                        f"{journal.path}: cannot write the journal: {_explain(exc)}"
                     ) from exc
         finally:
-            self.journal._lock.release()
+            journal._lock.release()
+
+    def _rollback(self) -> None:
+        # SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, IOERR): a
+        # second ROLLBACK would raise "no transaction is active" and hide the real error.
+        db = self.journal._db
+        if db.in_transaction:
+            try:
+                db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass   # the error being reported is the one that matters
+
+
+def _explain(error: sqlite3.Error) -> str:
+    """SQLite's message, plus what the operator can do about a full disk."""
+    if getattr(error, "sqlite_errorname", "") == "SQLITE_FULL" or "full" in str(error):
+        return f"{error} (free space in the state directory)"
+    return str(error)
 
 
 def _row(r: sqlite3.Row) -> TopupRow:
