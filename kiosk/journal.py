@@ -15,10 +15,11 @@ from typing import Any, Iterable
 from uuid import uuid4
 
 from kiosk.cards import mask_card, mask_card_numbers_in_text
+from kiosk.journal_check import JournalDamage, inspect, marker_for
 from kiosk.secuconnect.models import ReceiptLine
 
 JOURNAL_FILE = "journal.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 10.0
 
 # Test hook (documented in tests/test_recovery_crash.py): when set to a state name, the process
@@ -85,11 +86,47 @@ CREATE TABLE IF NOT EXISTS topups (
     CHECK (card_number IS NULL OR state IN ('INTENT', 'CREATED', 'STARTING', 'UNKNOWN'))
 );
 CREATE INDEX IF NOT EXISTS topups_state ON topups (state);
+-- Retention walks rows by age; reprint looks for the newest row with receipt lines.
+CREATE INDEX IF NOT EXISTS topups_updated ON topups (updated_at);
+CREATE INDEX IF NOT EXISTS topups_receipts ON topups (id)
+    WHERE receipt IS NOT NULL AND state IN ('CONFIRMED', 'RECEIPT_OWED', 'DONE');
+-- Rows per state, kept by triggers: metrics read it at every scrape, and counting the
+-- state index grows with the journal.
+CREATE TABLE IF NOT EXISTS state_counts (state TEXT PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TRIGGER IF NOT EXISTS topups_counted_insert AFTER INSERT ON topups BEGIN
+    INSERT INTO state_counts (state, n) VALUES (NEW.state, 1)
+        ON CONFLICT (state) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS topups_counted_update AFTER UPDATE OF state ON topups
+    WHEN OLD.state IS NOT NEW.state BEGIN
+    UPDATE state_counts SET n = n - 1 WHERE state = OLD.state;
+    INSERT INTO state_counts (state, n) VALUES (NEW.state, 1)
+        ON CONFLICT (state) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS topups_counted_delete AFTER DELETE ON topups BEGIN
+    UPDATE state_counts SET n = n - 1 WHERE state = OLD.state;
+END;
 """
+# A journal of schema 1 had no state_counts: count once when the triggers start counting.
+_FILL_COUNTS = ("INSERT INTO state_counts (state, n) SELECT state, COUNT(*) FROM topups"
+                " GROUP BY state")
 
 
 class JournalError(Exception):
     """The journal cannot be opened or written, or a caller asked for an impossible transition."""
+
+
+class JournalDamaged(JournalError):
+    """The journal file exists but is damaged; it is left untouched for support."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        super().__init__(
+            f"{path}: the journal is damaged: {detail}. The file is kept as it is for support; "
+            f"restore it from a backup, or move {path.name}* and {marker_for(path).name} "
+            f"away to start an empty journal"
+        )
+        self.path = path
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -153,6 +190,10 @@ class Journal:
         self._lock = threading.RLock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                inspect(self.path)   # read-only: a damaged file is never written to
+            except JournalDamage as damage:
+                raise JournalDamaged(self.path, str(damage)) from damage
             if not self.path.exists():
                 # Created owner-only: until a row is settled it holds a full card number.
                 # SQLite gives the -wal and -shm files the database file's permissions.
@@ -161,6 +202,9 @@ class Journal:
                 self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
             )
             self._db.row_factory = sqlite3.Row
+            # Takes effect only while the file has no tables (a new journal); older files are
+            # converted once by the retention job (kiosk.journal_maint).
+            self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")
             mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if mode.lower() != "wal":
                 raise JournalError(f"{self.path}: cannot switch the journal to WAL mode ({mode})")
@@ -169,21 +213,31 @@ class Journal:
             # Erased card numbers are overwritten with zeros, not left in free page space.
             self._db.execute("PRAGMA secure_delete=ON")
             self._db.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
-            with self._write():
-                version = self._db.execute("PRAGMA user_version").fetchone()[0]
-                if version > SCHEMA_VERSION:
-                    raise JournalError(
-                        f"{self.path}: journal schema {version} is newer than this kiosk "
-                        f"understands ({SCHEMA_VERSION}); update the kiosk software"
-                    )
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self._create_schema()
+            marker = marker_for(self.path)
+            if not marker.exists():
+                marker.write_text(f"journal {self.path.name} created {utc_now()}\n")
         except sqlite3.Error as exc:
             raise JournalError(f"{self.path}: cannot open the journal: {exc}") from exc
         except OSError as exc:
             raise JournalError(f"{self.path}: cannot create the journal: {exc}") from exc
+
+    def _create_schema(self) -> None:
+        with self._write():
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise JournalError(
+                    f"{self.path}: journal schema {version} is newer than this kiosk "
+                    f"understands ({SCHEMA_VERSION}); update the kiosk software"
+                )
+            counted = self._db.execute(
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'state_counts'"
+            ).fetchone()[0]
+            for statement in _statements(_SCHEMA):
+                self._db.execute(statement)
+            if not counted:
+                self._db.execute(_FILL_COUNTS)
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @classmethod
     def open_in(cls, state_dir: str | os.PathLike[str]) -> "Journal":
@@ -332,7 +386,7 @@ class Journal:
         counts = {state: 0 for state in State}
         with self._lock:
             try:
-                for row in self._db.execute("SELECT state, COUNT(*) FROM topups GROUP BY state"):
+                for row in self._db.execute("SELECT state, n FROM state_counts"):
                     counts[State(row[0])] = row[1]
             except sqlite3.Error as exc:
                 raise JournalError(f"{self.path}: cannot read the journal: {exc}") from exc
@@ -416,6 +470,17 @@ def _explain(error: sqlite3.Error) -> str:
     if getattr(error, "sqlite_errorname", "") == "SQLITE_FULL" or "full" in str(error):
         return f"{error} (free space in the state directory)"
     return str(error)
+
+
+def _statements(script: str) -> list[str]:
+    """A script cut into statements (a trigger's body holds semicolons of its own)."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    return statements
 
 
 def _row(r: sqlite3.Row) -> TopupRow:
