@@ -16,7 +16,8 @@ from typing import Literal
 from kiosk.cards import DEFAULT_PREFIXES, check_card_number, mask_card
 from kiosk.flow_events import (
     Action, ApiStatus, CardChecked, CardInfo, CardProblem, CardProblemReason, CardScanned,
-    CheckCard, CheckPrinter, Command, Event, JournalLoaded, JournalRow, LoadJournal, PlaySound,
+    CheckCard, CheckPrinter, Command, Event, JournalLoaded, JournalRow, JournalStatus,
+    LoadJournal, PlaySound,
     Press, PrinterChecked, PrinterState, Printed, PrintReceipt, PrintResult, PrintSlip,
     ReaderStatus, Recovering, RegistrationDone, RegistrationPending, ReprintLast, Restart,
     StartTopup, PrintTestPage, StillHere, Tick, TopupFinished, TopupOutcome,
@@ -149,13 +150,15 @@ class State:
     reader_ok: bool = True
     reader_detail: str = ""
     recovering: bool = False
+    journal_ok: bool = True           # False: journal damaged or state directory nearly full
+    journal_detail: str = ""
     registration: Registration | None = None
     admin_guard: AdminGuard = AdminGuard()
     admin: AdminView = AdminView()
 
     @property
     def in_service(self) -> bool:
-        return self.api_ok and self.reader_ok and not self.recovering
+        return self.api_ok and self.reader_ok and self.journal_ok and not self.recovering
 
 
 def initial_state(settings: Settings, now: float = 0.0) -> State:
@@ -226,8 +229,11 @@ def _dispatch(s: State, e: Event, now: float, cfg: Settings) -> tuple[State, lis
             return s, []
         admin = replace(s.admin, journal=e.rows, message="", page=0)
         return replace(s, pending=0, admin=admin, screen=Screen.ADMIN_JOURNAL), []
-    if isinstance(e, ApiStatus):
-        s = replace(s, api_ok=e.ok, api_detail=e.detail)
+    if isinstance(e, (ApiStatus, JournalStatus)):
+        if isinstance(e, ApiStatus):
+            s = replace(s, api_ok=e.ok, api_detail=e.detail)
+        else:
+            s = replace(s, journal_ok=e.ok, journal_detail=e.detail)
         if not e.ok and s.screen in BEFORE_PAYMENT:
             s = _end_session(s, cfg)   # nothing can be done for this customer now
         return _settle_idle(s), []

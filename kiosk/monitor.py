@@ -14,12 +14,14 @@ from kiosk.flow_events import (
     ApiStatus,
     CardScanned,
     Event,
+    JournalStatus,
     ReaderStatus,
     Recovering,
     RegistrationDone,
     RegistrationPending,
 )
 from kiosk.journal import MONEY_OPEN
+from kiosk.journal_maint import StorageWatch
 from kiosk.metrics import KioskMetrics
 from kiosk.secuconnect.errors import ApiError, AuthError
 from kiosk.secuconnect.models import DeviceCode
@@ -88,8 +90,11 @@ class Supervisor:
         interval: float,
         registration: DeviceRegistration | None = None,
         metrics: KioskMetrics | None = None,
+        storage: StorageWatch | None = None,
     ) -> None:
         self.service = service
+        self.storage = storage
+        self.storage_problem: str | None = None
         self.probe = probe
         self.post = post
         self.interval = interval
@@ -126,10 +131,12 @@ class Supervisor:
             if (self.registration is not None and not self.registration.is_registered
                     and not self._register()):
                 return
+            self._check_storage()
             self._recover()
             if self._stop.is_set():
                 return
             while not self._stop.is_set():
+                self._check_storage()
                 self._probe_once()
                 if self.api_ok:
                     self._settle_open_rows()
@@ -211,6 +218,19 @@ class Supervisor:
             if not self._stop.is_set():
                 self.post(Recovering(False))
                 self.status = "ready"
+
+    def _check_storage(self) -> None:
+        """Free space below the floor: out of service before the next customer pays."""
+        if self.storage is None:
+            return
+        problem = self.storage.check()
+        if problem != self.storage_problem:
+            if problem:
+                log.error("out of service: %s", problem)
+            else:
+                log.info("state directory has enough free space again")
+        self.storage_problem = problem
+        self.post(JournalStatus(problem is None, problem or ""))
 
     def _probe_once(self) -> None:
         try:
