@@ -93,6 +93,7 @@ class KioskRuntime:
                 self.journal_damage = exc
                 return self._open_journal_down(admin_pin)
             self.metrics.watch_journal(self.journal.counts)
+            self.metrics.watch_storage(self.journal.path)
             self.client = SecuconnectClient.from_config(config)
             self.service = TopupService(self.client, self.journal, config)
             self.printer = open_printer(config.printer)
