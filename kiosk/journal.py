@@ -77,7 +77,7 @@ CREATE TABLE IF NOT EXISTS topups (
     state        TEXT NOT NULL,
     stx_id       TEXT,
     trans_id     TEXT,
-    receipt      TEXT,
+    receipt      TEXT,  -- schema 1 only; since schema 2 the lines live in `receipts`
     new_balance  INTEGER,
     last_error   TEXT,
     support_id   TEXT,
@@ -89,7 +89,9 @@ CREATE TABLE IF NOT EXISTS topups (
 CREATE INDEX IF NOT EXISTS topups_state ON topups (state);
 -- Retention walks rows by age; reprint looks for the newest row with receipt lines.
 CREATE INDEX IF NOT EXISTS topups_updated ON topups (updated_at);
-CREATE INDEX IF NOT EXISTS topups_receipts ON topups (id) WHERE receipt IS NOT NULL;
+-- Receipt lines apart from their rows: dropping old receipts frees whole pages, which the
+-- incremental vacuum hands back (a NULLed column would leave every page part-empty).
+CREATE TABLE IF NOT EXISTS receipts (id INTEGER PRIMARY KEY, lines TEXT NOT NULL);
 -- Rows per state, kept by triggers: metrics read it at every scrape, and counting the
 -- state index grows with the journal.
 CREATE TABLE IF NOT EXISTS state_counts (state TEXT PRIMARY KEY, n INTEGER NOT NULL);
@@ -105,11 +107,18 @@ CREATE TRIGGER IF NOT EXISTS topups_counted_update AFTER UPDATE OF state ON topu
 END;
 CREATE TRIGGER IF NOT EXISTS topups_counted_delete AFTER DELETE ON topups BEGIN
     UPDATE state_counts SET n = n - 1 WHERE state = OLD.state;
+    DELETE FROM receipts WHERE id = OLD.id;
 END;
 """
-# A journal of schema 1 had no state_counts: count once when the triggers start counting.
-_FILL_COUNTS = ("INSERT INTO state_counts (state, n) SELECT state, COUNT(*) FROM topups"
-                " GROUP BY state")
+# From schema 1: count the rows once (the triggers count from here on), move the receipts.
+_UPGRADE_FROM_1 = (
+    "INSERT INTO state_counts (state, n) SELECT state, COUNT(*) FROM topups GROUP BY state",
+    "INSERT INTO receipts (id, lines) SELECT id, receipt FROM topups WHERE receipt IS NOT NULL",
+    "UPDATE topups SET receipt = NULL WHERE receipt IS NOT NULL",
+)
+# Every row read comes with its receipt lines.
+_SELECT = ("SELECT topups.*, receipts.lines AS receipt_lines FROM topups"
+           " LEFT JOIN receipts ON receipts.id = topups.id")
 
 
 class JournalError(Exception):
@@ -230,13 +239,11 @@ class Journal:
                     f"{self.path}: journal schema {version} is newer than this kiosk "
                     f"understands ({SCHEMA_VERSION}); update the kiosk software"
                 )
-            counted = self._db.execute(
-                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'state_counts'"
-            ).fetchone()[0]
             for statement in _statements(_SCHEMA):
                 self._db.execute(statement)
-            if not counted:
-                self._db.execute(_FILL_COUNTS)
+            if version == 1:
+                for statement in _UPGRADE_FROM_1:
+                    self._db.execute(statement)
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @classmethod
@@ -325,14 +332,16 @@ class Journal:
             if error is not None:
                 sets.append("last_error = ?")
                 values.append(mask_card_numbers_in_text(error))
-            if receipt is not None:
-                sets.append("receipt = ?")
-                values.append(json.dumps([line.to_json() for line in mask_receipt(receipt)],
-                                         ensure_ascii=False))
             if state not in MONEY_OPEN:
                 sets.append("card_number = NULL")
             values.append(reference)
             self._db.execute(f"UPDATE topups SET {', '.join(sets)} WHERE reference = ?", values)
+            if receipt is not None:
+                lines = json.dumps([line.to_json() for line in mask_receipt(receipt)],
+                                   ensure_ascii=False)
+                self._db.execute(
+                    "INSERT INTO receipts (id, lines) SELECT id, ? FROM topups WHERE reference = ?"
+                    " ON CONFLICT (id) DO UPDATE SET lines = excluded.lines", (lines, reference))
         if state not in MONEY_OPEN and old in MONEY_OPEN:
             self._drop_old_frames()
         self._after_commit(state)
@@ -352,34 +361,36 @@ class Journal:
     # --- reading ----------------------------------------------------------------------------
 
     def get(self, reference: str) -> TopupRow | None:
-        rows = self._query("SELECT * FROM topups WHERE reference = ?", (reference,))
+        rows = self._query(f"{_SELECT} WHERE topups.reference = ?", (reference,))
         return rows[0] if rows else None
 
     def unfinished(self) -> list[TopupRow]:
         """Rows recovery must resolve before a new top-up is accepted, oldest first."""
         marks = ",".join("?" for _ in UNFINISHED)
         return self._query(
-            f"SELECT * FROM topups WHERE state IN ({marks}) ORDER BY id",
+            f"{_SELECT} WHERE topups.state IN ({marks}) ORDER BY topups.id",
             tuple(s.value for s in UNFINISHED),
         )
 
     def recent(self, limit: int = 20) -> list[TopupRow]:
         """The newest rows first, for `kiosk journal` and the admin screen."""
-        return self._query("SELECT * FROM topups ORDER BY id DESC LIMIT ?", (max(0, limit),))
+        return self._query(f"{_SELECT} ORDER BY topups.id DESC LIMIT ?", (max(0, limit),))
 
     def last_receipt(self) -> TopupRow | None:
         """The newest credited top-up with receipt lines, for a reprint."""
         rows = self._query(
-            # INDEXED BY: the planner would walk the state index (DONE is nearly every row).
-            "SELECT * FROM topups INDEXED BY topups_receipts WHERE receipt IS NOT NULL"
-            " AND state IN (?,?,?) ORDER BY id DESC LIMIT 1",
+            # From the newest receipt backwards; CROSS JOIN keeps that order (the planner
+            # would walk the state index, and DONE is nearly every row).
+            "SELECT topups.*, receipts.lines AS receipt_lines FROM receipts"
+            " CROSS JOIN topups ON topups.id = receipts.id WHERE topups.state IN (?,?,?)"
+            " ORDER BY receipts.id DESC LIMIT 1",
             (State.CONFIRMED.value, State.RECEIPT_OWED.value, State.DONE.value),
         )
         return rows[0] if rows else None
 
     def receipts_owed(self) -> list[TopupRow]:
         return self._query(
-            "SELECT * FROM topups WHERE state = ? ORDER BY id", (State.RECEIPT_OWED.value,)
+            f"{_SELECT} WHERE topups.state = ? ORDER BY topups.id", (State.RECEIPT_OWED.value,)
         )
 
     def counts(self) -> dict[State, int]:
@@ -509,8 +520,8 @@ def _statements(script: str) -> list[str]:
 
 def _row(r: sqlite3.Row) -> TopupRow:
     receipt: tuple[ReceiptLine, ...] = ()
-    if r["receipt"]:
-        receipt = tuple(ReceiptLine.from_json(line) for line in json.loads(r["receipt"]))
+    if r["receipt_lines"]:
+        receipt = tuple(ReceiptLine.from_json(line) for line in json.loads(r["receipt_lines"]))
     return TopupRow(
         reference=r["reference"],
         amount=r["amount"],

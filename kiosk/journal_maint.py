@@ -68,13 +68,14 @@ def prune(journal: Journal, config: JournalConfig, now: datetime | None = None) 
     rows_before = _cutoff(now, config.retention_days)
     receipts_before = _cutoff(now, config.receipt_retention_days)
     marks = ",".join("?" for _ in _FINAL)
+    # A row's receipt goes with it (trigger topups_counted_delete).
     rows = _in_batches(journal, f"DELETE FROM topups WHERE id IN (SELECT id FROM topups"
-                                f" INDEXED BY topups_updated WHERE updated_at < ? AND state IN ({marks}) LIMIT ?)",
-                       (rows_before, *_FINAL))
-    receipts = _in_batches(journal, f"UPDATE topups SET receipt = NULL WHERE id IN (SELECT id"
-                                    f" FROM topups INDEXED BY topups_updated WHERE updated_at < ? AND state IN ({marks})"
-                                    f" AND receipt IS NOT NULL LIMIT ?)",
-                           (receipts_before, *_FINAL))
+                                f" INDEXED BY topups_updated WHERE updated_at < ?"
+                                f" AND state IN ({marks}) LIMIT ?)", (rows_before, *_FINAL))
+    receipts = _in_batches(journal, f"DELETE FROM receipts WHERE id IN (SELECT receipts.id"
+                                    f" FROM receipts CROSS JOIN topups ON topups.id = receipts.id"
+                                    f" WHERE topups.updated_at < ? AND topups.state IN ({marks})"
+                                    f" LIMIT ?)", (receipts_before, *_FINAL))
     before = journal_bytes(journal.path)
     _vacuum(journal)
     freed = max(0, before - journal_bytes(journal.path))

@@ -90,15 +90,37 @@ def test_new_and_never_finished_journals_are_accepted(tmp_path):
     assert (tmp_path / MARKER_FILE).exists()
 
 
-def test_a_schema_1_journal_gets_its_marker_and_counts(tmp_path):
+SCHEMA_1 = """
+CREATE TABLE topups (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, reference TEXT NOT NULL UNIQUE,
+    amount INTEGER NOT NULL CHECK (amount > 0), currency TEXT NOT NULL,
+    card_masked TEXT NOT NULL, card_number TEXT, start_type TEXT NOT NULL, state TEXT NOT NULL,
+    stx_id TEXT, trans_id TEXT, receipt TEXT, new_balance INTEGER, last_error TEXT,
+    support_id TEXT, reason TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+    CHECK (card_number IS NULL OR state IN ('INTENT', 'CREATED', 'STARTING', 'UNKNOWN')));
+CREATE INDEX topups_state ON topups (state);
+PRAGMA user_version=1;
+"""
+
+
+def test_a_schema_1_journal_is_upgraded_and_marked(tmp_path):
     """Journals made before the marker existed: opened as they are, marked from then on."""
-    path = _journal_with_rows(tmp_path, rows=3)
-    (tmp_path / MARKER_FILE).unlink()
+    path = tmp_path / JOURNAL_FILE
     db = sqlite3.connect(path)
-    db.executescript("DROP TABLE state_counts; PRAGMA user_version=1;")
+    db.executescript(SCHEMA_1)
+    lines = '[{"type": "textline", "value": {"text": "15,00 EUR"}}]'
+    for i, (state, receipt) in enumerate([("DONE", lines), ("NOT_EXECUTED", None),
+                                          ("DONE", None)]):
+        db.execute("INSERT INTO topups (reference, amount, currency, card_masked, start_type,"
+                   " state, receipt, created_at, updated_at) VALUES (?,1500,'EUR','x','cash',"
+                   "?,?,'t','t')", (f"ref-{i}", state, receipt))
+    db.commit()
     db.close()
     with Journal(path) as journal:
-        assert journal.counts()[State.NOT_EXECUTED] == 3
+        counts = journal.counts()
+        assert counts[State.DONE] == 2 and counts[State.NOT_EXECUTED] == 1
+        assert [line.text for line in journal.get("ref-0").receipt] == ["15,00 EUR"]
+        assert journal.last_receipt().reference == "ref-0"
     assert (tmp_path / MARKER_FILE).exists()
 
 
