@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import signal
-import socket
-import subprocess
-import sys
 from pathlib import Path
 
 from kiosk.config import load_config
@@ -16,11 +12,11 @@ from kiosk.flow_events import CardScanned, JournalStatus
 from kiosk.journal import JOURNAL_FILE
 from kiosk.journal_maint import MIB, free_bytes
 from kiosk.runtime import KioskRuntime
+from tests.fixtures.notify import kiosk_run_notified
 from tests.fixtures.sandbox import FUNDED_CARD
 from tests.test_e2e_kiosk import kiosk_config
 from tests.test_e2e_run import WAIT_S, _datagrams
 
-ROOT = Path(__file__).resolve().parents[1]
 GARBAGE = b"\x00not a journal\xff" * 300
 
 
@@ -36,18 +32,8 @@ def test_run_with_a_damaged_journal_stays_up_out_of_service(sandbox, tmp_path,
     printer = make_printer_emulator(columns=42, render=False)
     config = kiosk_config(sandbox, tmp_path, printer.link)
     journal = _damaged_state(config)
-    address = tmp_path / "notify.sock"
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(str(address))
-    env = dict(os.environ, NOTIFY_SOCKET=str(address), WATCHDOG_USEC="400000",
-               SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYTHONPATH=str(ROOT))
-    env.pop("WATCHDOG_PID", None)
-    log = (tmp_path / "run.log").open("w+")
-    proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "run", "--config",
-                             config.source, "--window"], env=env, cwd=ROOT,
-                            stdout=log, stderr=subprocess.STDOUT)
     seen: list[str] = []
-    try:
+    with kiosk_run_notified(config.source, tmp_path) as (proc, sock, log):
         # READY (no restart loop: systemd is told it started), and it says why it cannot serve.
         _datagrams(sock, "READY=1", seen)
         assert f"{journal}: the journal is damaged" in seen[-1]
@@ -56,11 +42,6 @@ def test_run_with_a_damaged_journal_stays_up_out_of_service(sandbox, tmp_path,
         assert proc.poll() is None
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(WAIT_S) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        sock.close()
     log.seek(0)
     output = log.read()
     assert "Traceback" not in output, output
