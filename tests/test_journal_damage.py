@@ -141,3 +141,20 @@ def test_commands_exit_4_naming_the_file(sandbox, tmp_path, monkeypatch, capsys,
     err = capsys.readouterr().err
     assert f"{path}: the journal is damaged" in err
     assert path.read_bytes() == b"\x00garbage" * 100
+
+
+def test_a_journal_left_by_a_killed_process_is_not_damage(tmp_path):
+    """Commits still in the WAL (no checkpoint, no close) are SQLite's to replay, not damage."""
+    import subprocess
+    import sys
+
+    script = (f"import os\nfrom kiosk.journal import Journal\n"
+              f"j = Journal.open_in({str(tmp_path)!r})\nfor _ in range(300):\n"
+              f"    j.begin(card_number={CARD!r}, amount=100, currency='EUR', start_type='cash')\n"
+              f"os._exit(0)\n")
+    subprocess.run([sys.executable, "-c", script], check=True,
+                   cwd=Path(__file__).resolve().parents[1])
+    assert (tmp_path / (JOURNAL_FILE + "-wal")).stat().st_size > 0
+    (tmp_path / (JOURNAL_FILE + "-shm")).unlink()       # only an index SQLite rebuilds
+    with Journal(tmp_path / JOURNAL_FILE) as journal:
+        assert len(journal.unfinished()) == 300
