@@ -17,10 +17,10 @@ from uuid import uuid4
 
 from kiosk.cards import mask_card, mask_card_numbers_in_text
 from kiosk.journal_check import JournalDamage, inspect, marker_for
+from kiosk.journal_schema import SCHEMA, SCHEMA_VERSION, SELECT_ROWS, UPGRADE_FROM_1
 from kiosk.secuconnect.models import ReceiptLine
 
 JOURNAL_FILE = "journal.sqlite3"
-SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 10.0
 
 # Test hook (documented in tests/test_recovery_crash.py): when set to a state name, the process
@@ -64,62 +64,6 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     State.NOT_EXECUTED: frozenset(),
     State.CLAIM: frozenset(),
 }
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS topups (
-    id           INTEGER PRIMARY KEY AUTOINCREMENT,
-    reference    TEXT NOT NULL UNIQUE,
-    amount       INTEGER NOT NULL CHECK (amount > 0),
-    currency     TEXT NOT NULL,
-    card_masked  TEXT NOT NULL,
-    card_number  TEXT,
-    start_type   TEXT NOT NULL,
-    state        TEXT NOT NULL,
-    stx_id       TEXT,
-    trans_id     TEXT,
-    receipt      TEXT,  -- schema 1 only; since schema 2 the lines live in `receipts`
-    new_balance  INTEGER,
-    last_error   TEXT,
-    support_id   TEXT,
-    reason       TEXT,
-    created_at   TEXT NOT NULL,
-    updated_at   TEXT NOT NULL,
-    CHECK (card_number IS NULL OR state IN ('INTENT', 'CREATED', 'STARTING', 'UNKNOWN'))
-);
-CREATE INDEX IF NOT EXISTS topups_state ON topups (state);
--- Retention walks rows by age; reprint looks for the newest row with receipt lines.
-CREATE INDEX IF NOT EXISTS topups_updated ON topups (updated_at);
--- Receipt lines apart from their rows: dropping old receipts frees whole pages, which the
--- incremental vacuum hands back (a NULLed column would leave every page part-empty).
-CREATE TABLE IF NOT EXISTS receipts (id INTEGER PRIMARY KEY, lines TEXT NOT NULL);
--- Rows per state, kept by triggers: metrics read it at every scrape, and counting the
--- state index grows with the journal.
-CREATE TABLE IF NOT EXISTS state_counts (state TEXT PRIMARY KEY, n INTEGER NOT NULL);
-CREATE TRIGGER IF NOT EXISTS topups_counted_insert AFTER INSERT ON topups BEGIN
-    INSERT INTO state_counts (state, n) VALUES (NEW.state, 1)
-        ON CONFLICT (state) DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER IF NOT EXISTS topups_counted_update AFTER UPDATE OF state ON topups
-    WHEN OLD.state IS NOT NEW.state BEGIN
-    UPDATE state_counts SET n = n - 1 WHERE state = OLD.state;
-    INSERT INTO state_counts (state, n) VALUES (NEW.state, 1)
-        ON CONFLICT (state) DO UPDATE SET n = n + 1;
-END;
-CREATE TRIGGER IF NOT EXISTS topups_counted_delete AFTER DELETE ON topups BEGIN
-    UPDATE state_counts SET n = n - 1 WHERE state = OLD.state;
-    DELETE FROM receipts WHERE id = OLD.id;
-END;
-"""
-# From schema 1: count the rows once (the triggers count from here on), move the receipts.
-_UPGRADE_FROM_1 = (
-    "INSERT INTO state_counts (state, n) SELECT state, COUNT(*) FROM topups GROUP BY state",
-    "INSERT INTO receipts (id, lines) SELECT id, receipt FROM topups WHERE receipt IS NOT NULL",
-    "UPDATE topups SET receipt = NULL WHERE receipt IS NOT NULL",
-)
-# Every row read comes with its receipt lines.
-_SELECT = ("SELECT topups.*, receipts.lines AS receipt_lines FROM topups"
-           " LEFT JOIN receipts ON receipts.id = topups.id")
-
 
 class JournalError(Exception):
     """The journal cannot be opened or written, or a caller asked for an impossible transition."""
@@ -239,10 +183,10 @@ class Journal:
                     f"{self.path}: journal schema {version} is newer than this kiosk "
                     f"understands ({SCHEMA_VERSION}); update the kiosk software"
                 )
-            for statement in _statements(_SCHEMA):
+            for statement in SCHEMA:
                 self._db.execute(statement)
             if version == 1:
-                for statement in _UPGRADE_FROM_1:
+                for statement in UPGRADE_FROM_1:
                     self._db.execute(statement)
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
@@ -361,20 +305,20 @@ class Journal:
     # --- reading ----------------------------------------------------------------------------
 
     def get(self, reference: str) -> TopupRow | None:
-        rows = self._query(f"{_SELECT} WHERE topups.reference = ?", (reference,))
+        rows = self._query(f"{SELECT_ROWS} WHERE topups.reference = ?", (reference,))
         return rows[0] if rows else None
 
     def unfinished(self) -> list[TopupRow]:
         """Rows recovery must resolve before a new top-up is accepted, oldest first."""
         marks = ",".join("?" for _ in UNFINISHED)
         return self._query(
-            f"{_SELECT} WHERE topups.state IN ({marks}) ORDER BY topups.id",
+            f"{SELECT_ROWS} WHERE topups.state IN ({marks}) ORDER BY topups.id",
             tuple(s.value for s in UNFINISHED),
         )
 
     def recent(self, limit: int = 20) -> list[TopupRow]:
         """The newest rows first, for `kiosk journal` and the admin screen."""
-        return self._query(f"{_SELECT} ORDER BY topups.id DESC LIMIT ?", (max(0, limit),))
+        return self._query(f"{SELECT_ROWS} ORDER BY topups.id DESC LIMIT ?", (max(0, limit),))
 
     def last_receipt(self) -> TopupRow | None:
         """The newest credited top-up with receipt lines, for a reprint."""
@@ -390,7 +334,7 @@ class Journal:
 
     def receipts_owed(self) -> list[TopupRow]:
         return self._query(
-            f"{_SELECT} WHERE topups.state = ? ORDER BY topups.id", (State.RECEIPT_OWED.value,)
+            f"{SELECT_ROWS} WHERE topups.state = ? ORDER BY topups.id", (State.RECEIPT_OWED.value,)
         )
 
     def counts(self) -> dict[State, int]:
@@ -505,17 +449,6 @@ def _explain(error: sqlite3.Error) -> str:
     if getattr(error, "sqlite_errorname", "") == "SQLITE_FULL" or "full" in str(error):
         return f"{error} (free space in the state directory)"
     return str(error)
-
-
-def _statements(script: str) -> list[str]:
-    """A script cut into statements (a trigger's body holds semicolons of its own)."""
-    statements, pending = [], ""
-    for line in script.splitlines(keepends=True):
-        pending += line
-        if sqlite3.complete_statement(pending):
-            statements.append(pending.strip())
-            pending = ""
-    return statements
 
 
 def _row(r: sqlite3.Row) -> TopupRow:

@@ -15,7 +15,7 @@ PROBLEMS_SHOWN = 3
 
 
 class JournalDamage(Exception):
-    """What is wrong with the journal file, in words for the operator (no path: the caller adds it)."""
+    """What is wrong with the journal file, in words for the operator (the caller adds the path)."""
 
 
 def marker_for(path: Path) -> Path:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Literal, NoReturn, Sequence
 
-from kiosk.flow_events import CardInfo, CardProblem, JournalRow, PrinterState, PrintResult, TopupOutcome
+from kiosk.flow_events import (
+    CardInfo, CardProblem, JournalRow, PrinterState, PrintResult, TopupOutcome,
+)
 from kiosk.journal import JournalError
 
 

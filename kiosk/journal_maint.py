@@ -28,7 +28,7 @@ _FINAL = tuple(sorted(state.value for state in FINAL))
 @dataclass(frozen=True)
 class Pruned:
     rows: int             # settled rows older than retention_days, deleted
-    receipts: int         # receipt lines of settled rows dropped (older than receipt_retention_days)
+    receipts: int         # receipts of settled rows dropped (older than receipt_retention_days)
     bytes_freed: int      # journal file bytes handed back by the vacuum
 
 

@@ -35,7 +35,7 @@ class StateLock:
 
     @classmethod
     def acquire(cls, state_dir: str | os.PathLike[str], command: str) -> StateLock:
-        """Take the lock or raise StateBusy at once (never waits); OSError if no file can be made."""
+        """Take the lock or raise StateBusy at once (never waits); OSError if no file is made."""
         directory = Path(state_dir)
         directory.mkdir(parents=True, exist_ok=True)
         path = directory / LOCK_FILE
