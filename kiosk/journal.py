@@ -367,6 +367,20 @@ class Journal:
                                    f"{_explain(exc)}") from exc
         self.checkpoint()
 
+    def vacuum_step(self, pages: int) -> int:
+        """Hand up to `pages` free pages back to the file system; returns the free pages left."""
+        with self._lock:
+            try:
+                # executescript: the pragma frees one page per step of its statement, and
+                # execute() steps a statement once.
+                self._db.executescript(
+                    f"BEGIN IMMEDIATE; PRAGMA incremental_vacuum({int(pages)}); COMMIT;")
+                return int(self._db.execute("PRAGMA freelist_count").fetchone()[0])
+            except sqlite3.Error as exc:
+                _rollback(self._db)
+                raise JournalError(f"{self.path}: cannot vacuum the journal: "
+                                   f"{_explain(exc)}") from exc
+
     def checkpoint(self) -> None:
         """Copy the WAL into the database file and truncate it (frees its disk space)."""
         self._drop_old_frames()
@@ -421,11 +435,11 @@ class _WriteTransaction:
                 try:
                     journal._db.execute("COMMIT")
                 except sqlite3.Error as error:
-                    self._rollback()
+                    _rollback(journal._db)
                     raise JournalError(f"{journal.path}: cannot write the journal: "
                                        f"{_explain(error)}") from error
             else:
-                self._rollback()
+                _rollback(journal._db)
                 if isinstance(exc, sqlite3.Error):
                     raise JournalError(
                         f"{journal.path}: cannot write the journal: {_explain(exc)}"
@@ -433,15 +447,16 @@ class _WriteTransaction:
         finally:
             journal._lock.release()
 
-    def _rollback(self) -> None:
-        # SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, IOERR): a
-        # second ROLLBACK would raise "no transaction is active" and hide the real error.
-        db = self.journal._db
-        if db.in_transaction:
-            try:
-                db.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass   # the error being reported is the one that matters
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    # SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, IOERR): a
+    # second ROLLBACK would raise "no transaction is active" and hide the real error.
+    if db.in_transaction:
+        try:
+            db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass   # the error being reported is the one that matters
 
 
 def _explain(error: sqlite3.Error) -> str:

@@ -109,12 +109,8 @@ def _vacuum(journal: Journal) -> None:
         log.info("journal %s: switching to incremental vacuum (one full VACUUM)", journal.path)
         journal.vacuum_full("PRAGMA auto_vacuum=INCREMENTAL")
         return
-    while True:
-        with journal.maintenance() as db:
-            free = db.execute("PRAGMA freelist_count").fetchone()[0]
-            if not free:
-                break
-            db.execute(f"PRAGMA incremental_vacuum({VACUUM_PAGES_PER_STEP})")
+    while journal.vacuum_step(VACUUM_PAGES_PER_STEP):
+        pass
     journal.checkpoint()
 
 

@@ -155,3 +155,19 @@ def test_hot_queries_use_an_index(journal):
                    for step in plan), (query, plan)
     # Rows per state come from the trigger-kept table, never from counting topups.
     assert not any("GROUP BY" in q for q in queries)
+
+
+def test_a_vacuum_step_frees_many_pages_at_once(journal):
+    """PRAGMA incremental_vacuum through execute() frees one page per call: 170 s of commits
+    for a 100k-row journal's first retention run, instead of about one second."""
+    for _ in range(200):
+        _row(journal, State.DONE, 500)
+    prune(journal, JournalConfig(), now=NOW)     # vacuums to the end
+    for _ in range(200):
+        _row(journal, State.DONE, 500)
+    with journal.maintenance() as db:
+        db.execute("DELETE FROM topups")
+    free = journal._db.execute("PRAGMA freelist_count").fetchone()[0]
+    assert free > 40
+    assert journal.vacuum_step(32) == free - 32
+    assert journal.vacuum_step(10_000) == 0
