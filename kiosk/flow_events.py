@@ -191,6 +191,14 @@ class ReaderStatus:
 
 
 @dataclass(frozen=True)
+class JournalStatus:
+    """The journal can (ok) or cannot take a top-up: damaged, or too little free space."""
+
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class Recovering:
     """The journal is being recovered (True) or done (False): no customer before it is done."""
 
@@ -212,7 +220,7 @@ class RegistrationDone:
 
 Event = Union[Press, CardScanned, CardChecked, PrinterChecked, TopupFinished, Printed,
               JournalLoaded, Tick, StillHere, ApiStatus, ReaderStatus, Recovering, RegistrationPending,
-              RegistrationDone]
+              RegistrationDone, JournalStatus]
 
 
 # --- commands out of the flow (executed by the shell; those with `request` answer) ------------

@@ -39,7 +39,8 @@ def _ordered(section, key):
 
 
 def test_every_part_reports_its_section(report):
-    assert [s.key for s in report.sections] == ["topup", "card_check", "reader", "receipt", "ui"]
+    assert [s.key for s in report.sections] == ["topup", "card_check", "reader", "receipt", "ui",
+                                               "journal", "growth"]
     assert report.meta["cores"] >= 1 and report.meta["options"] == "tiny"
     assert report.meta["duration_s"] > 0
     for section in report.sections:

@@ -22,7 +22,7 @@ from kiosk.bench.report import Report, format_table
 
 __all__ = ["PARTS", "BenchOptions", "Report", "format_table", "run_bench"]
 
-PARTS = ("topup", "reader", "receipt", "ui")
+PARTS = ("topup", "reader", "receipt", "ui", "journal")
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,10 @@ class BenchOptions:
     idle_s: float
     paying_s: float
     render_reps: int
+    # Light unless asked for (default() and quick() say how much): a custom set of options
+    # made for another part should not spend minutes here.
+    journal_rows: int = 1000
+    growth_topups: int = 20
     parts: tuple[str, ...] = PARTS
     label: str = "custom"
 
@@ -46,12 +50,13 @@ class BenchOptions:
     def default(cls) -> BenchOptions:
         return cls(topups=500, checks=500, scans=2000, latency_scans=100, encodes=500,
                    prints=5, fast_prints=10, idle_s=10.0, paying_s=5.0, render_reps=5,
-                   label="default")
+                   journal_rows=100_000, growth_topups=2000, label="default")
 
     @classmethod
     def quick(cls) -> BenchOptions:
         return cls(topups=20, checks=20, scans=200, latency_scans=20, encodes=50, prints=1,
-                   fast_prints=3, idle_s=2.0, paying_s=1.5, render_reps=1, label="quick")
+                   fast_prints=3, idle_s=2.0, paying_s=1.5, render_reps=1,
+                   journal_rows=10_000, growth_topups=100, label="quick")
 
 
 def run_bench(options: BenchOptions, *, workdir: str | os.PathLike[str] | None = None,
@@ -93,6 +98,12 @@ def run_bench(options: BenchOptions, *, workdir: str | os.PathLike[str] | None =
             say("UI ...")
             report.sections.append(bench_ui(idle_s=options.idle_s, paying_s=options.paying_s,
                                             render_reps=options.render_reps))
+        if "journal" in options.parts:
+            from kiosk.bench.journal import bench_journal
+
+            say("journal at scale, memory over many top-ups ...")
+            report.sections += bench_journal(base / "journal", rows=options.journal_rows,
+                                             growth_topups=options.growth_topups)
     report.meta["duration_s"] = round(time.monotonic() - started, 2)
     return report
 

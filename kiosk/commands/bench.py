@@ -10,7 +10,7 @@ from kiosk.bench import PARTS, BenchOptions, format_table, run_bench
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
-        "bench", help="measure top-up, card check, reader, receipt and UI performance",
+        "bench", help="measure top-up, card check, reader, receipt, UI and journal performance",
         description="Run the benchmarks against the in-process simulators (sandbox API over "
                     "loopback HTTP, virtual scanner, pty printer emulator, UI on SDL's dummy "
                     "driver unless SDL_VIDEODRIVER says otherwise) and print a table. About "
@@ -23,6 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--dir", metavar="DIR",
                         help="make the temporary files (journal, pty link) under DIR, e.g. on "
                              "the SD card of the kiosk (default: the system's temp dir)")
+    parser.add_argument("--growth-topups", type=int, metavar="N",
+                        help="top-ups for the memory-growth measurement of the journal part "
+                             "(default 2000; the README's figure uses 10000)")
     parser.set_defaults(func=run_bench_command)
 
 
@@ -30,6 +33,8 @@ def run_bench_command(args: argparse.Namespace) -> int:
     options = BenchOptions.quick() if args.quick else BenchOptions.default()
     if args.only:
         options = BenchOptions(**{**options.__dict__, "parts": tuple(args.only)})
+    if args.growth_topups:
+        options = BenchOptions(**{**options.__dict__, "growth_topups": args.growth_topups})
     report = run_bench(options, workdir=args.dir,
                        progress=lambda text: print(text, file=sys.stderr, flush=True))
     print(format_table(report))

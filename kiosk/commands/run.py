@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_config_argument(parser)
     parser.add_argument("--window", action="store_true",
                         help="a desktop window instead of fullscreen")
-    parser.set_defaults(func=run_kiosk)
+    parser.set_defaults(func=run_kiosk, owns_state=True)
 
 
 def run_kiosk(args: argparse.Namespace) -> int:
