@@ -71,33 +71,15 @@ def _loop_cpu(section: Section, config: Config, *, idle_s: float, paying_s: floa
     from kiosk.flow import Screen
     from kiosk.flow_events import CardScanned
     from kiosk.ui.driver import UiDriver
-    from kiosk.ui.gallery import gallery_settings
-    from kiosk.ui.loop import KioskUi
-    from kiosk.ui.settings import look
 
-    settings = gallery_settings(config)
     backend = BenchBackend()
-
-    def new_ui(ticks: list[int]) -> KioskUi:
-        def tick(_: float) -> None:
-            ticks[0] += 1
-        return KioskUi(settings, look(config.ui), backend, size=(800, 480), sound=False,
-                       on_tick=tick)
-
     # Idle on the attract screen, the kiosk's state for most of its life.
-    ticks = [0]
-    ui = new_ui(ticks)
-    try:
-        UiDriver(ui).wait_for(Screen.ATTRACT)
-        idle = _run_for(ui, idle_s, ticks, ui.stop)
-    finally:
-        ui.close()
-    _report_loop(section, "idle", "attract (idle)", idle)
+    _report_loop(section, "idle", "attract (idle)", idle_on_attract(config, backend, idle_s))
 
     # Paying: the calm progress animation while the top-up runs.
     ticks = [0]
     backend.hold()
-    ui = new_ui(ticks)
+    ui = new_ui(config, backend, ticks)
     try:
         driver = UiDriver(ui)
         driver.wait_for(Screen.ATTRACT)
@@ -119,6 +101,33 @@ def _loop_cpu(section: Section, config: Config, *, idle_s: float, paying_s: floa
         backend.release()
         ui.close()
     _report_loop(section, "paying", "paying (animation)", paying)
+
+
+def new_ui(config: Config, backend: BenchBackend, ticks: list[int]) -> KioskUi:
+    """The real KioskUi in a 800x480 window; `ticks[0]` counts its loop iterations."""
+    from kiosk.ui.gallery import gallery_settings
+    from kiosk.ui.loop import KioskUi
+    from kiosk.ui.settings import look
+
+    def tick(_: float) -> None:
+        ticks[0] += 1
+
+    return KioskUi(gallery_settings(config), look(config.ui), backend, size=(800, 480),
+                   sound=False, on_tick=tick)
+
+
+def idle_on_attract(config: Config, backend: BenchBackend, seconds: float) -> LoopRun:
+    """The production loop (KioskUi.run) idle on the attract screen for `seconds`."""
+    from kiosk.flow import Screen
+    from kiosk.ui.driver import UiDriver
+
+    ticks = [0]
+    ui = new_ui(config, backend, ticks)
+    try:
+        UiDriver(ui).wait_for(Screen.ATTRACT)
+        return _run_for(ui, seconds, ticks, ui.stop)
+    finally:
+        ui.close()
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 import time
 from typing import Callable
@@ -33,11 +34,23 @@ TAP_DEBOUNCE_S = 0.15                        # resistive panels send down/up bur
 # millisecond inside it, so the loop pumps input at POLL_S instead and sleeps in between.
 BLOCKING_WAIT_DRIVERS = frozenset({"x11", "wayland", "windows", "cocoa"})
 POLL_S = 1 / 30                              # touch latency of at most a frame or two
+FIRST_FRAME_LOG = "first frame drawn"     # `kiosk bench` waits for this line
 DIGIT_KEYS = {getattr(pygame, f"K_{d}"): d for d in range(10)}
 DIGIT_KEYS.update({getattr(pygame, f"K_KP{d}"): d for d in range(10)})
 ACTIVATE_KEYS = {pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE}
 DIRECTIONS = {pygame.K_LEFT: (-1, 0), pygame.K_RIGHT: (1, 0), pygame.K_UP: (0, -1),
               pygame.K_DOWN: (0, 1)}
+
+
+def process_age() -> float:
+    """Seconds since this process started (its start time in /proc), NaN where unknown."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat:
+            # Field 22, counted after the command name in parentheses (which may hold spaces).
+            started_ticks = int(stat.read().rpartition(")")[2].split()[19])
+    except (OSError, ValueError, IndexError):
+        return math.nan
+    return time.clock_gettime(time.CLOCK_BOOTTIME) - started_ticks / os.sysconf("SC_CLK_TCK")
 
 
 class TapFilter:
@@ -345,6 +358,11 @@ class KioskUi:
         self.rotation.present(self.logical, self.window)
         pygame.display.flip()
         self.frames_drawn += 1
+        if self.frames_drawn == 1:
+            # The start-up figure an operator (and `kiosk bench`) reads: process start to a
+            # picture on the panel.
+            log.info("%s %.2f s after process start (%.2f s CPU)", FIRST_FRAME_LOG,
+                     process_age(), time.process_time())
         self._drawn_key = (state, self.focus, self.keyboard_used,
                            countdown(state, self.settings, now), phase_frame, wait)
 
