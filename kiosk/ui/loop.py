@@ -53,6 +53,55 @@ def process_age() -> float:
     return time.clock_gettime(time.CLOCK_BOOTTIME) - started_ticks / os.sysconf("SC_CLK_TCK")
 
 
+def open_window(size: tuple[int, int], fullscreen: bool) -> pygame.Surface:
+    """The kiosk's window (or the whole panel); (0, 0) is the display's own size."""
+    pygame.display.init()
+    pygame.font.init()
+    if size == (0, 0):
+        info = pygame.display.Info()
+        size = (info.current_w, info.current_h)
+    window = pygame.display.set_mode(size, pygame.FULLSCREEN if fullscreen else 0)
+    pygame.display.set_caption("Kiosk")
+    if fullscreen:
+        # An invisible cursor image, not set_visible(False): the latter has made touch
+        # report one corner on some panels.
+        pygame.mouse.set_cursor((8, 8), (0, 0), (0,) * 8, (0,) * 8)
+    return window
+
+
+def draw_first_frame(config: Config, *, window: bool = False) -> None:
+    """The picture KioskUi.from_config starts with, drawn before the rest of the kiosk opens.
+
+    `kiosk run` calls this first, so the panel shows the kiosk while the journal, the API
+    client, the devices and the metrics server open; KioskUi then takes the same window over
+    and draws the same picture again.
+    """
+    from kiosk.ui.settings import flow_settings, look, read_admin_pin
+
+    ui = config.ui
+    settings = flow_settings(config, read_admin_pin(ui, config.source))
+    surface = open_window((ui.width, ui.height), ui.fullscreen and not window)
+    rotation = Rotation(surface.get_size(), ui.rotation)
+    logical = pygame.Surface(rotation.logical)
+    render(logical, initial_state(settings, time.monotonic()), settings, look(ui),
+           time.monotonic())
+    rotation.present(logical, surface)
+    pygame.display.flip()
+    _first_frame_flipped()
+
+
+_first_frame_logged = False
+
+
+def _first_frame_flipped() -> None:
+    """Log the process's first frame once: the start-up figure operators and `kiosk bench` read."""
+    global _first_frame_logged
+    if not _first_frame_logged:
+        _first_frame_logged = True
+        log.info("%s %.2f s after process start (%.2f s CPU)", FIRST_FRAME_LOG, process_age(),
+                 time.process_time())
+
+
 class TapFilter:
     """A tap is a press and release on the same button; bursts right after a tap are ignored."""
 
@@ -126,19 +175,13 @@ class KioskUi:
         # Extra keys of a shell (e.g. F1-F4 = demo scans in `kiosk simulate`): called first
         # for every key press; True means it was handled there.
         self.on_key = on_key
-        pygame.display.init()
-        pygame.font.init()
-        if size == (0, 0):
-            info = pygame.display.Info()
-            size = (info.current_w, info.current_h)
-        flags = pygame.FULLSCREEN if fullscreen else 0
-        self.window = pygame.display.set_mode(size, flags)
-        pygame.display.set_caption("Kiosk")
-        pygame.event.clear()     # nothing from before this UI existed (an earlier window)
-        if fullscreen:
-            # An invisible cursor image, not set_visible(False): the latter has made touch
-            # report one corner on some panels.
-            pygame.mouse.set_cursor((8, 8), (0, 0), (0,) * 8, (0,) * 8)
+        self.window = open_window(size, fullscreen)
+        # Nothing from before this UI existed (an earlier window), except a request to stop:
+        # SDL turns a SIGTERM into QUIT until `kiosk run` installs its own handler.
+        stop_asked = bool(pygame.event.get(pygame.QUIT))
+        pygame.event.clear()
+        if stop_asked:
+            pygame.event.post(pygame.event.Event(pygame.QUIT))
         self.blocking_wait = pygame.display.get_driver() in BLOCKING_WAIT_DRIVERS
         self._wake = threading.Event()
         self.rotation = Rotation(self.window.get_size(), rotation)
@@ -358,11 +401,7 @@ class KioskUi:
         self.rotation.present(self.logical, self.window)
         pygame.display.flip()
         self.frames_drawn += 1
-        if self.frames_drawn == 1:
-            # The start-up figure an operator (and `kiosk bench`) reads: process start to a
-            # picture on the panel.
-            log.info("%s %.2f s after process start (%.2f s CPU)", FIRST_FRAME_LOG,
-                     process_age(), time.process_time())
+        _first_frame_flipped()
         self._drawn_key = (state, self.focus, self.keyboard_used,
                            countdown(state, self.settings, now), phase_frame, wait)
 
