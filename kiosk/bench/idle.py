@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 from kiosk.bench.report import Section
 
@@ -39,6 +40,9 @@ def bench_idle_drivers(*, seconds: float) -> Section:
         section.add(f"{driver}_wakeups_per_s", f"{driver}: UI thread wake-ups",
                     result["wakeups"] / wall if result["wakeups"] >= 0 else float("nan"), "/s",
                     f"+{result['involuntary'] / wall:.1f}/s preempted")
+        section.add(f"{driver}_loop_wakeups_per_s", f"{driver}: loop wake-ups",
+                    result["loop_wakeups"] / wall, "/s",
+                    "sleeps in SDL until input" if result["sleeps_in_sdl"] else "polls at 30 Hz")
         section.add(f"{driver}_iterations_per_s", f"{driver}: loop iterations",
                     result["iterations"] / wall, "/s")
         section.add(f"{driver}_cpu_pct", f"{driver}: process CPU",
@@ -46,8 +50,9 @@ def bench_idle_drivers(*, seconds: float) -> Section:
         section.add(f"{driver}_frames_per_s", f"{driver}: frames drawn", result["frames"] / wall,
                     "/s")
     section.notes.append(
-        "Each driver in a fresh process; wake-ups are the UI thread's voluntary context "
-        "switches, iterations count KioskUi.iterate calls.")
+        "Each driver in a fresh process; UI thread wake-ups are its voluntary context "
+        "switches (/proc), loop wake-ups the returns from a sleep as KioskUi counts them, "
+        "iterations its passes (flow tick, redraw check).")
     return section
 
 
@@ -89,7 +94,7 @@ def _xvfb() -> Iterator[str]:
         proc.wait()
 
 
-def _measure_in_child(driver: str, env: dict[str, str], seconds: float) -> dict[str, float]:
+def _measure_in_child(driver: str, env: dict[str, str], seconds: float) -> dict[str, Any]:
     try:
         done = subprocess.run([sys.executable, "-m", "kiosk.bench.idle", str(seconds)], env=env,
                               stdin=subprocess.DEVNULL, capture_output=True, text=True,
@@ -99,7 +104,7 @@ def _measure_in_child(driver: str, env: dict[str, str], seconds: float) -> dict[
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
         raise Unavailable(f"SDL could not use it here ({last})")
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     if result.get("driver") != driver:
         raise RuntimeError(f"asked for SDL driver {driver}, the child got {result.get('driver')}")
     return result

@@ -20,6 +20,7 @@ from kiosk.flow_events import Action, Command, Event, PlaySound, Press, StillHer
 from kiosk.ui.backend import Backend
 from kiosk.ui.display import Rotation
 from kiosk.ui.render import ANIMATED, Look, default_focus, render
+from kiosk.ui.sdl_wait import sleeping_wait
 from kiosk.ui.sounds import Sounds
 from kiosk.ui.widgets import Button, Frame
 from kiosk.ui.worker import Worker
@@ -30,9 +31,8 @@ FLOW_EVENT = pygame.event.custom_type()     # carries a flow event posted from a
 STOP_EVENT = pygame.event.custom_type()
 ANIMATION_FPS = 10                           # calm progress: 10 frames a second is plenty
 TAP_DEBOUNCE_S = 0.15                        # resistive panels send down/up bursts
-# Drivers whose SDL_WaitEventTimeout really sleeps; elsewhere (kmsdrm, dummy) SDL polls every
-# millisecond inside it, so the loop pumps input at POLL_S instead and sleeps in between.
-BLOCKING_WAIT_DRIVERS = frozenset({"x11", "wayland", "windows", "cocoa"})
+# Where SDL cannot sleep until the next input (kmsdrm, dummy; see kiosk.ui.sdl_wait), the
+# loop pumps input at POLL_S and sleeps in between: at most ~30 wake-ups a second.
 POLL_S = 1 / 30                              # touch latency of at most a frame or two
 FIRST_FRAME_LOG = "first frame drawn"     # `kiosk bench` waits for this line
 DIGIT_KEYS = {getattr(pygame, f"K_{d}"): d for d in range(10)}
@@ -182,8 +182,9 @@ class KioskUi:
         pygame.event.clear()
         if stop_asked:
             pygame.event.post(pygame.event.Event(pygame.QUIT))
-        self.blocking_wait = pygame.display.get_driver() in BLOCKING_WAIT_DRIVERS
+        self._sleep = sleeping_wait(pygame.display.get_driver())   # None: poll at POLL_S
         self._wake = threading.Event()
+        self.wakeups = 0      # returns from a sleep, counted by the loop (kiosk bench, tests)
         self.rotation = Rotation(self.window.get_size(), rotation)
         self.logical = pygame.Surface(self.rotation.logical)
         self.sounds = Sounds(sound)
@@ -265,9 +266,11 @@ class KioskUi:
 
     def _wait_events(self, wait: float) -> list[pygame.event.Event]:
         """The events that arrive within `wait` seconds (all pending ones, at least one if any)."""
-        if self.blocking_wait:
-            first = pygame.event.wait(max(1, int(wait * 1000)))
-            return [first] + pygame.event.get()
+        if self._sleep is not None:
+            # Sleeps in SDL until input, an event posted by another thread, or the time is up.
+            self._sleep(wait)
+            self.wakeups += 1
+            return pygame.event.get()
         end = time.monotonic() + wait
         while True:
             events = pygame.event.get()
@@ -277,6 +280,12 @@ class KioskUi:
             # Posts from other threads set _wake, so backend answers need not wait for a poll.
             self._wake.wait(min(left, POLL_S))
             self._wake.clear()
+            self.wakeups += 1
+
+    @property
+    def sleeps_in_sdl(self) -> bool:
+        """True where the video driver lets the loop sleep until input instead of polling."""
+        return self._sleep is not None
 
     def _sleep_budget(self, now: float) -> float:
         budget = self.max_sleep
