@@ -70,6 +70,12 @@ def test_a_command_imports_only_its_own_module():
     assert _commands(build_parser(["nope"])) == set(COMMANDS)
 
 
+def test_every_command_module_is_in_the_command_table():
+    modules = {f"kiosk.commands.{path.stem}" for path in (ROOT / "kiosk" / "commands").glob("*.py")
+               if path.stem != "__init__"}
+    assert modules == set(COMMANDS.values())
+
+
 def test_every_screen_has_its_builder_module():
     for screen in Screen:
         assert callable(builder(screen)), screen

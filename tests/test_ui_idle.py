@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.bench.idle import Unavailable, xvfb_display
 from kiosk.flow import Screen
 from kiosk.ui.loop import POLL_S
 from kiosk.ui.sdl_wait import loaded_sdl, sleeping_wait
@@ -83,27 +83,16 @@ ui.close()
 
 
 @pytest.fixture
-def xvfb_display():
-    binary = shutil.which("Xvfb")
-    if binary is None:
-        pytest.skip("Xvfb is not installed (Debian: apt install xvfb)")
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen([binary, "-displayfd", str(write_fd), "-screen", "0", "800x480x24",
-                             "-nolisten", "tcp"], pass_fds=(write_fd,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    with os.fdopen(read_fd, "rb") as ready:
-        number = ready.readline().strip().decode()
+def x11_display():
     try:
-        assert number, "Xvfb gave no display number"
-        yield f":{number}"
-    finally:
-        proc.terminate()
-        proc.wait()
+        with xvfb_display() as display:
+            yield display
+    except Unavailable as exc:
+        pytest.skip(str(exc))
 
 
-def test_idle_under_x11_sleeps_in_sdl_and_a_post_wakes_it(xvfb_display):
-    env = dict(os.environ, DISPLAY=xvfb_display, SDL_VIDEODRIVER="x11",
+def test_idle_under_x11_sleeps_in_sdl_and_a_post_wakes_it(x11_display):
+    env = dict(os.environ, DISPLAY=x11_display, SDL_VIDEODRIVER="x11",
                SDL_AUDIODRIVER="dummy", PYTHONPATH=str(ROOT))
     done = subprocess.run([sys.executable, "-c", X11_CHILD], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=120)

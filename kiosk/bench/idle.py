@@ -62,7 +62,7 @@ def _display_for(driver: str) -> Iterator[dict[str, str]]:
     env = dict(os.environ, SDL_VIDEODRIVER=driver, SDL_AUDIODRIVER="dummy",
                PYGAME_HIDE_SUPPORT_PROMPT="1")
     if driver == "x11":
-        with _xvfb() as display:
+        with xvfb_display() as display:
             env["DISPLAY"] = display
             yield env
         return
@@ -74,7 +74,8 @@ def _display_for(driver: str) -> Iterator[dict[str, str]]:
 
 
 @contextlib.contextmanager
-def _xvfb() -> Iterator[str]:
+def xvfb_display() -> Iterator[str]:
+    """A private Xvfb (800x480) for as long as the block runs; yields its DISPLAY value."""
     binary = shutil.which("Xvfb")
     if binary is None:
         raise Unavailable("Xvfb is not installed (Debian: sudo apt install xvfb)")
