@@ -35,7 +35,7 @@ FIRST_FRAME = """
 import json, sys
 from kiosk.cli import build_parser
 from kiosk.config import load_config
-from kiosk.ui.loop import draw_first_frame
+from kiosk.ui.window import draw_first_frame
 args = build_parser(["run"]).parse_args(["run", "--config", sys.argv[1], "--window"])
 draw_first_frame(load_config(args.config), window=True)
 print(json.dumps(sorted(sys.modules)))
@@ -50,7 +50,7 @@ def test_the_first_frame_needs_no_http_metrics_journal_or_devices(tmp_path):
     done = subprocess.run([sys.executable, "-c", FIRST_FRAME, str(config)], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=60, check=True)
     loaded = set(json.loads(done.stdout.strip().splitlines()[-1]))
-    assert {"pygame", "kiosk.ui.loop", "kiosk.ui.screens.attract"} <= loaded
+    assert {"pygame", "kiosk.ui.window", "kiosk.ui.screens.attract"} <= loaded
     early = sorted(name for name in NOT_BEFORE_THE_FIRST_FRAME if name in loaded)
     assert early == [], f"imported before the first frame: {early}"
 

@@ -20,7 +20,7 @@ from hardware.sim.printer import PrinterEmulator
 from hardware.sim.sandbox import SandboxServer
 from kiosk.bench.report import Section, median
 from kiosk.commands.sandbox import write_client_config
-from kiosk.ui.loop import FIRST_FRAME_LOG
+from kiosk.ui.window import FIRST_FRAME_LOG
 
 WAIT_S = 60.0   # a Pi with a cold SD card is slow, but a minute means something is wrong
 # Both programs print the same line after their first flip, so both are timed the same way.

@@ -27,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_kiosk(args: argparse.Namespace) -> int:
-    from kiosk.ui.loop import draw_first_frame   # first: kiosk.ui imports pygame quickly
+    from kiosk.ui.window import draw_first_frame   # first: kiosk.ui imports pygame quickly
 
     import pygame
 

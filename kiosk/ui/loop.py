@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import threading
 import time
 from typing import Callable
@@ -23,6 +22,7 @@ from kiosk.ui.render import ANIMATED, Look, default_focus, render
 from kiosk.ui.sdl_wait import sleeping_wait
 from kiosk.ui.sounds import Sounds
 from kiosk.ui.widgets import Button, Frame
+from kiosk.ui.window import first_frame_flipped, open_window
 from kiosk.ui.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -34,72 +34,11 @@ TAP_DEBOUNCE_S = 0.15                        # resistive panels send down/up bur
 # Where SDL cannot sleep until the next input (kmsdrm, dummy; see kiosk.ui.sdl_wait), the
 # loop pumps input at POLL_S and sleeps in between: at most ~30 wake-ups a second.
 POLL_S = 1 / 30                              # touch latency of at most a frame or two
-FIRST_FRAME_LOG = "first frame drawn"     # `kiosk bench` waits for this line
 DIGIT_KEYS = {getattr(pygame, f"K_{d}"): d for d in range(10)}
 DIGIT_KEYS.update({getattr(pygame, f"K_KP{d}"): d for d in range(10)})
 ACTIVATE_KEYS = {pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_SPACE}
 DIRECTIONS = {pygame.K_LEFT: (-1, 0), pygame.K_RIGHT: (1, 0), pygame.K_UP: (0, -1),
               pygame.K_DOWN: (0, 1)}
-
-
-def process_age() -> float:
-    """Seconds since this process started (its start time in /proc), NaN where unknown."""
-    try:
-        with open("/proc/self/stat", encoding="ascii") as stat:
-            # Field 22, counted after the command name in parentheses (which may hold spaces).
-            started_ticks = int(stat.read().rpartition(")")[2].split()[19])
-    except (OSError, ValueError, IndexError):
-        return math.nan
-    return time.clock_gettime(time.CLOCK_BOOTTIME) - started_ticks / os.sysconf("SC_CLK_TCK")
-
-
-def open_window(size: tuple[int, int], fullscreen: bool) -> pygame.Surface:
-    """The kiosk's window (or the whole panel); (0, 0) is the display's own size."""
-    pygame.display.init()
-    pygame.font.init()
-    if size == (0, 0):
-        info = pygame.display.Info()
-        size = (info.current_w, info.current_h)
-    window = pygame.display.set_mode(size, pygame.FULLSCREEN if fullscreen else 0)
-    pygame.display.set_caption("Kiosk")
-    if fullscreen:
-        # An invisible cursor image, not set_visible(False): the latter has made touch
-        # report one corner on some panels.
-        pygame.mouse.set_cursor((8, 8), (0, 0), (0,) * 8, (0,) * 8)
-    return window
-
-
-def draw_first_frame(config: Config, *, window: bool = False) -> None:
-    """The picture KioskUi.from_config starts with, drawn before the rest of the kiosk opens.
-
-    `kiosk run` calls this first, so the panel shows the kiosk while the journal, the API
-    client, the devices and the metrics server open; KioskUi then takes the same window over
-    and draws the same picture again.
-    """
-    from kiosk.ui.settings import flow_settings, look, read_admin_pin
-
-    ui = config.ui
-    settings = flow_settings(config, read_admin_pin(ui, config.source))
-    surface = open_window((ui.width, ui.height), ui.fullscreen and not window)
-    rotation = Rotation(surface.get_size(), ui.rotation)
-    logical = pygame.Surface(rotation.logical)
-    render(logical, initial_state(settings, time.monotonic()), settings, look(ui),
-           time.monotonic())
-    rotation.present(logical, surface)
-    pygame.display.flip()
-    _first_frame_flipped()
-
-
-_first_frame_logged = False
-
-
-def _first_frame_flipped() -> None:
-    """Log the process's first frame once: the start-up figure operators and `kiosk bench` read."""
-    global _first_frame_logged
-    if not _first_frame_logged:
-        _first_frame_logged = True
-        log.info("%s %.2f s after process start (%.2f s CPU)", FIRST_FRAME_LOG, process_age(),
-                 time.process_time())
 
 
 class TapFilter:
@@ -410,7 +349,7 @@ class KioskUi:
         self.rotation.present(self.logical, self.window)
         pygame.display.flip()
         self.frames_drawn += 1
-        _first_frame_flipped()
+        first_frame_flipped()
         self._drawn_key = (state, self.focus, self.keyboard_used,
                            countdown(state, self.settings, now), phase_frame, wait)
 
