@@ -76,8 +76,8 @@ def bench_startup(workdir: Path, *, runs: int) -> Section:
     section.notes.append(
         "Wall time from spawning the process to reading its 'first frame drawn' line on "
         "stderr (both print it right after their first display.flip); CPU as the process "
-        "reported it at that moment. kiosk run opens the journal, the API client, the "
-        "printer port, the metrics server, the virtual scanner and the screen first.")
+        "reported it at that moment. kiosk run draws its first screen before it opens the "
+        "journal, the API client, the printer port, the metrics server and the scanner.")
     return section
 
 
