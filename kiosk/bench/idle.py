@@ -21,6 +21,7 @@ from kiosk.bench.report import Section
 
 DRIVERS = ("dummy", "x11", "wayland", "kmsdrm")
 CHILD_TIMEOUT_S = 120.0
+EXIT_NO_DRIVER = 3     # the child's SDL could not open a display with the driver
 
 
 class Unavailable(Exception):
@@ -102,9 +103,12 @@ def _measure_in_child(driver: str, env: dict[str, str], seconds: float) -> dict[
                               timeout=CHILD_TIMEOUT_S + seconds)
     except subprocess.TimeoutExpired as exc:
         raise RuntimeError(f"idle benchmark under {driver} did not finish") from exc
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+    last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+    if done.returncode == EXIT_NO_DRIVER:
         raise Unavailable(f"SDL could not use it here ({last})")
+    if done.returncode != 0:   # the loop itself failed: that is no "not available"
+        raise RuntimeError(f"idle benchmark under {driver} failed (exit {done.returncode}): "
+                           f"{done.stderr.strip()[-2000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     if result.get("driver") != driver:
         raise RuntimeError(f"asked for SDL driver {driver}, the child got {result.get('driver')}")
@@ -124,7 +128,7 @@ def child_main(seconds: float) -> int:
         run = idle_on_attract(Config(), BenchBackend(), seconds)
     except pygame.error as exc:
         print(f"pygame: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_NO_DRIVER
     print(json.dumps({"driver": pygame.display.get_driver(), **dataclasses.asdict(run)}))
     return 0
 

@@ -4,7 +4,8 @@ pygame's `event.wait(timeout)` never sleeps in SDL: it polls every millisecond o
 driver (about 870 wake-ups a second idle under x11). SDL's own `SDL_WaitEventTimeout` sleeps
 on the display connection under x11 and wayland (SDL >= 2.0.22) and is woken by an event
 posted from another thread; under kmsdrm and dummy it polls too, so the loop pumps there
-itself at a calm rate instead.
+itself at a calm rate instead. (SDL also falls back to polling while its joystick subsystem is
+up or no window is shown; the kiosk starts no joystick and its window is always shown.)
 """
 
 from __future__ import annotations
