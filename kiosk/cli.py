@@ -20,19 +20,22 @@ EXIT_JOURNAL = 4  # the journal cannot be opened or used
 EXIT_BUSY = 5     # another process owns the state directory (kiosk.statelock)
 
 # Each module offers `register(subparsers)`, which adds its subcommand(s) and sets
-# `func(args) -> int` on them. Adding a command is one line here.
-COMMAND_MODULES: tuple[str, ...] = (
-    "kiosk.commands.topup",
-    "kiosk.commands.journal",
-    "kiosk.commands.doctor",
-    "kiosk.commands.test_print",
-    "kiosk.commands.sandbox",
-    "kiosk.commands.bench",
-    "kiosk.commands.run",
-    "kiosk.commands.simulate",
-    "kiosk.commands.register",
-    "kiosk.commands.reprint",
-)
+# `func(args) -> int` on them. COMMANDS names the subcommands each module adds, so that a
+# command imports only its own module: `kiosk run` starts without the HTTP stack of `topup`,
+# the simulators of `simulate` or the benchmarks. Adding a command is one line here.
+COMMANDS: dict[str, str] = {
+    "topup": "kiosk.commands.topup",
+    "recover": "kiosk.commands.topup",
+    "journal": "kiosk.commands.journal",
+    "doctor": "kiosk.commands.doctor",
+    "test-print": "kiosk.commands.test_print",
+    "sandbox": "kiosk.commands.sandbox",
+    "bench": "kiosk.commands.bench",
+    "run": "kiosk.commands.run",
+    "simulate": "kiosk.commands.simulate",
+    "register": "kiosk.commands.register",
+    "reprint": "kiosk.commands.reprint",
+}
 
 
 def load_config_for(args: argparse.Namespace) -> Config:
@@ -51,11 +54,15 @@ def load_config_for(args: argparse.Namespace) -> Config:
     return config
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv`: with only its command's module when it names one, else with all."""
     parser = argparse.ArgumentParser(prog="kiosk", description="Loyalty-card top-up kiosk")
     parser.add_argument("--verbose", "-v", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    # The only global options take no value, so the first other word is the command.
+    command = next((arg for arg in argv or () if not arg.startswith("-")), None)
+    modules = [COMMANDS[command]] if command in COMMANDS else COMMANDS.values()
+    for name in dict.fromkeys(modules):
         importlib.import_module(name).register(sub)
     return parser
 
@@ -69,8 +76,9 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    if argv is None:
+        argv = sys.argv[1:]
+    args = build_parser(argv).parse_args(argv)
     setup_logging(logging.DEBUG if args.verbose else logging.INFO)
     try:
         return int(args.func(args) or 0)

@@ -1,4 +1,4 @@
-"""`kiosk bench`: measures top-up, card check, reader, receipt and UI costs on this machine.
+"""`kiosk bench`: measures top-up, card check, reader, receipt, UI and start-up costs here.
 
 run_bench(BenchOptions.default() | BenchOptions.quick()) -> Report; the command prints
 format_table(report) and can write report.to_json(). Each part lives in its own module.
@@ -22,7 +22,7 @@ from kiosk.bench.report import Report, format_table
 
 __all__ = ["PARTS", "BenchOptions", "Report", "format_table", "run_bench"]
 
-PARTS = ("topup", "reader", "receipt", "ui", "journal")
+PARTS = ("topup", "reader", "receipt", "ui", "journal", "startup", "drivers")
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,8 @@ class BenchOptions:
     # made for another part should not spend minutes here.
     journal_rows: int = 1000
     growth_topups: int = 20
+    startup_runs: int = 5      # starts of `kiosk run` and of the minimal pygame program each
+    driver_idle_s: float = 10.0
     parts: tuple[str, ...] = PARTS
     label: str = "custom"
 
@@ -50,13 +52,15 @@ class BenchOptions:
     def default(cls) -> BenchOptions:
         return cls(topups=500, checks=500, scans=2000, latency_scans=100, encodes=500,
                    prints=5, fast_prints=10, idle_s=10.0, paying_s=5.0, render_reps=5,
-                   journal_rows=100_000, growth_topups=2000, label="default")
+                   journal_rows=100_000, growth_topups=2000,
+                   startup_runs=5, driver_idle_s=10.0, label="default")
 
     @classmethod
     def quick(cls) -> BenchOptions:
         return cls(topups=20, checks=20, scans=200, latency_scans=20, encodes=50, prints=1,
                    fast_prints=3, idle_s=2.0, paying_s=1.5, render_reps=1,
-                   journal_rows=10_000, growth_topups=100, label="quick")
+                   journal_rows=10_000, growth_topups=100,
+                   startup_runs=2, driver_idle_s=2.0, label="quick")
 
 
 def run_bench(options: BenchOptions, *, workdir: str | os.PathLike[str] | None = None,
@@ -104,6 +108,16 @@ def run_bench(options: BenchOptions, *, workdir: str | os.PathLike[str] | None =
             say("journal at scale, memory over many top-ups ...")
             report.sections += bench_journal(base / "journal", rows=options.journal_rows,
                                              growth_topups=options.growth_topups)
+        if "startup" in options.parts:
+            from kiosk.bench.startup import bench_startup
+
+            say("start-up of kiosk run ...")
+            report.sections.append(bench_startup(base / "startup", runs=options.startup_runs))
+        if "drivers" in options.parts:
+            from kiosk.bench.idle import bench_idle_drivers
+
+            say("idle per video driver ...")
+            report.sections.append(bench_idle_drivers(seconds=options.driver_idle_s))
     report.meta["duration_s"] = round(time.monotonic() - started, 2)
     return report
 
