@@ -200,11 +200,18 @@ def _version() -> str:
 # --- the HTTP server ---------------------------------------------------------------------------
 
 
+# A scrape sends its request at once; a connection silent this long is closed, so that idle
+# connections cannot hold a thread each for ever.
+IDLE_TIMEOUT_S = 10.0
+
+
 class MetricsServer:
     """A threaded http.server with /metrics and /healthz; stop() closes the port."""
 
-    def __init__(self, metrics: KioskMetrics, port: int, host: str = "127.0.0.1") -> None:
-        handler = type("Handler", (_Handler,), {"metrics": metrics})
+    def __init__(self, metrics: KioskMetrics, port: int, host: str = "127.0.0.1",
+                 *, idle_timeout: float = IDLE_TIMEOUT_S) -> None:
+        # StreamRequestHandler.timeout becomes the socket timeout of every connection.
+        handler = type("Handler", (_Handler,), {"metrics": metrics, "timeout": idle_timeout})
         self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
         self.host, self.port = self._server.server_address[:2]
