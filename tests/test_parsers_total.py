@@ -187,7 +187,7 @@ def test_plain_json_decodes():
     assert decode_json(b'["\\ud83d\\ude00", "\\\\ud800"]') == ["\U0001f600", "\\ud800"]
 
 
-# --- hardware: scanner and printer status ----------------------------------------------------------
+# --- hardware: scanner and printer status ------------------------------------------------------
 
 @pytest.mark.parametrize("prefixes", [("٩٢٧٦",), ("92 76",), ("",), ()])
 def test_card_prefixes_must_be_ascii_digits(prefixes):

@@ -1,4 +1,4 @@
-"""Issue 9, findings 14 and 15: the API's receipt is bounded; an idle metrics connection is closed."""
+"""Issue 9, findings 15 and 14: the API's receipt is bounded; idle metrics connections close."""
 
 from __future__ import annotations
 

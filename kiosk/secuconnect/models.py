@@ -188,8 +188,10 @@ class SmartTransaction:
         stx_id, status = json_text(data.get("id")), json_text(data.get("status"))
         if not stx_id or not status:
             raise ModelError("answer is not a Smart Transaction (no id or status)")
-        basket_info = data.get("basket_info") or {}
-        merchant = data.get("merchant") or {}
+        basket_info = data.get("basket_info")
+        basket_info = basket_info if isinstance(basket_info, Mapping) else {}
+        merchant = data.get("merchant")
+        merchant = merchant if isinstance(merchant, Mapping) else {}
         card = None
         for ident in _list(data.get("idents")):
             if isinstance(ident, Mapping) and isinstance(ident.get("merchantcard"), Mapping):
@@ -202,12 +204,11 @@ class SmartTransaction:
             status=status,
             merchant_ref=json_text(data.get("merchantRef")),
             trans_id=json_text(data.get("trans_id")),
-            amount=json_int(basket_info.get("sum") if isinstance(basket_info, Mapping) else 0,
-                            "basket_info.sum"),
-            currency=json_text(basket_info.get("currency") if isinstance(basket_info, Mapping) else ""),
+            amount=json_int(basket_info.get("sum"), "basket_info.sum"),
+            currency=json_text(basket_info.get("currency")),
             payment_method=json_text(data.get("payment_method")),
             created=json_text(data.get("created")),
-            merchant_name=json_text(merchant.get("companyname") if isinstance(merchant, Mapping) else ""),
+            merchant_name=json_text(merchant.get("companyname")),
             receipt=bound_receipt(lines),
             card=card,
             is_demo=bool(data.get("is_demo", False)),
@@ -264,9 +265,9 @@ def bound_receipt(lines: Iterable[ReceiptLine]) -> tuple[ReceiptLine, ...]:
 
 
 def ascii_int(text: str) -> int | None:
-    """The integer `text` spells in ASCII digits (optional leading "-"), within 64 bits; else None.
+    """The integer `text` spells in ASCII digits (optional leading "-") within 64 bits, or None.
 
-    str.isdigit() and int() also take "²", "٣" and "１５": never wanted where the API means a number.
+    str.isdigit() and int() also take "²", "٣" and "１５", never meant where the API writes numbers.
     """
     if not _ASCII_INT_RE.fullmatch(text):
         return None
