@@ -64,10 +64,10 @@ def parse_status(query: Query, byte: int) -> Reply | None:
 
     ValueError when `byte` is not an int in 0..255 or `query` is not a status query.
     """
-    try:
-        query = Query(query)
-    except (ValueError, TypeError):
-        raise ValueError(f"not a status query: {_shown(query)}") from None
+    # Only ints reach Query(): its message is the repr of the value, and a deep list's recurses.
+    if isinstance(query, bool) or not isinstance(query, int) or query not in _QUERY_VALUES:
+        raise ValueError(f"not a status query: {_shown(query)}")
+    query = Query(query)
     if isinstance(byte, bool) or not isinstance(byte, int) or not 0 <= byte <= 255:
         raise ValueError(f"status byte {_shown(byte)} is not an int in 0..255")
     if not is_valid_status_byte(byte):
@@ -80,6 +80,9 @@ def parse_status(query: Query, byte: int) -> Reply | None:
     if query == Query.ERROR_CAUSE:
         return ErrorCause(recoverable=b2, cutter=b3, unrecoverable=b5, auto_recoverable=b6)
     return PaperSensor(near_end=b2 or b3, out=b5 or b6)
+
+
+_QUERY_VALUES = frozenset(int(q) for q in Query)
 
 
 def _shown(value: object) -> str:
