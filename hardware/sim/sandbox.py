@@ -126,9 +126,26 @@ class SandboxServer:
     # --- scenario controls ----------------------------------------------------------------
 
     def add_card(self, number: str, *, balance: int = 0, locked: bool = False,
-                 foreign: bool = False) -> Card:
-        """A card with `balance` cents; `foreign`: exists but not valid for this merchant."""
-        return self.state.add_card(number, balance=balance, locked=locked, foreign=foreign)
+                 foreign: bool = False, **details: Any) -> Card:
+        """A card with `balance` cents; `foreign`: exists but not valid for this merchant;
+        `details`: further fields of sandbox_cards.Card (group, pin, passcode, lock_reason,
+        stock_status, expiry_date, bonus_balance)."""
+        return self.state.add_card(number, balance=balance, locked=locked, foreign=foreign,
+                                   **details)
+
+    def card_group(self, group_id: str, *, balance_limit: int = 0,
+                   bonus_percent: int = 0) -> None:
+        """A card group: `balance_limit` cents (0: none); `bonus_percent` of every top-up
+        credited on top as bonus (the top-up EAN earns bonus)."""
+        with self.state.lock:
+            self.state.book.group(group_id, balance_limit=balance_limit,
+                                  bonus_percent=bonus_percent)
+
+    @property
+    def pin_checks(self) -> list[Any]:
+        """The `pin` of every checkPasscode request, as the kiosk sent it."""
+        with self.state.lock:
+            return list(self.state.book.pin_checks)
 
     def seed_demo_cards(self) -> dict[str, str]:
         """Add DEMO_CARDS; return role -> number."""

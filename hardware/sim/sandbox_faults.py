@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 # Call names, one per kind of request the sandbox understands.
 CALLS = ("token", "create", "get", "search", "start", "cancel", "abort",
-         "lookup_card", "validate_card")
+         "lookup_card", "validate_card", "lock_reasons", "card_lock", "cardgroup",
+         "passcode_enabled", "check_passcode", "balance_receipt")
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from hardware.sim.sandbox_cards import card_routes
 from hardware.sim.sandbox_faults import Fault, FaultPlan
 from hardware.sim.sandbox_payloads import Answer, api_error
 from hardware.sim.sandbox_state import SandboxState
@@ -124,10 +125,8 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             elif len(rest) == 2 and rest[1] in ("cancel", "abort"):
                 action = state.cancel if rest[1] == "cancel" else state.abort
                 routes = [("POST", rest[1], lambda: action(rest[0]))]
-        elif parts == ["Loyalty", "MerchantCards"]:
-            routes = [("GET", "lookup_card", lambda: state.lookup_card(query))]
-        elif parts == ["Loyalty", "MerchantCards", "me", "validateMerchantcard"]:
-            routes = [("POST", "validate_card", lambda: state.validate_card(body))]
+        elif parts[:1] == ["Loyalty"]:
+            routes = card_routes(state.book, parts, query, body)
         if not routes:
             return self._json(*api_error(404, "ProductNotFoundException", "Unknown path"))
         for route_method, call, work in routes:

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Callable, NamedTuple
 
 # euro_text is re-exported: callers (tests) import it from here.
+from hardware.sim.sandbox_cards import Card, CardBook
 from hardware.sim.sandbox_payloads import (  # noqa: F401
     Answer,
     api_error,
@@ -31,16 +32,6 @@ class Credit(NamedTuple):
     card: str
     amount: int
     merchant_ref: str
-
-
-@dataclass
-class Card:
-    number: str
-    balance: int = 0
-    locked: bool = False
-    foreign: bool = False  # exists, but belongs to another merchant
-    id: str = field(default_factory=lambda: new_id("MCD"))
-    card_id: str = field(default_factory=lambda: new_id("CRD"))
 
 
 @dataclass
@@ -78,7 +69,8 @@ class SandboxState:
         self.auto_confirm_device = False
         # 401 (plain) or 403 (ProductNotAllowedException, code 2003) for a bad token.
         self.token_refusal_status = 401
-        self.cards: dict[str, Card] = {}
+        self.book = CardBook(self.merchant_id, self.lock)   # the loyalty cards' own model
+        self.cards: dict[str, Card] = self.book.cards
         self.transactions: dict[str, dict[str, Any]] = {}
         self._stx_cards: dict[str, str] = {}
         self.ledger: list[Credit] = []
@@ -203,48 +195,13 @@ class SandboxState:
     # --- cards ----------------------------------------------------------------------------
 
     def add_card(self, number: str, *, balance: int = 0, locked: bool = False,
-                 foreign: bool = False) -> Card:
+                 foreign: bool = False, **details: Any) -> Card:
+        """A card; `details` are further Card fields (group, pin, passcode, expiry_date...)."""
         with self.lock:
-            card = Card(number, balance, locked, foreign)
-            self.cards[number] = card
-            return card
+            return self.book.add(Card(number, balance, locked, foreign, **details))
 
     def _merchantcard(self, card: Card) -> dict[str, Any]:
-        merchant = {"object": "general.merchants", "id": self.merchant_id}
-        return {
-            "object": "loyalty.merchantcards", "id": card.id, "merchant": merchant,
-            "created_for_merchant": merchant,
-            "card": {"object": "loyalty.cards", "id": card.card_id, "cardnumber": card.number,
-                     "created": "2015-09-28T16:01:20+02:00"},
-            "cardgroup": {"object": "loyalty.cardgroups", "id": "CRG_SANDBOX",
-                          "display_name": "Guthaben", "display_name_raw": "Guthaben",
-                          "stock_warn_limit": 0, "picture": None},
-            "created_for_store": None, "customer": None, "is_base_card": True, "points": 0,
-            "cash_balance": card.balance, "bonus_balance": 0, "balance": card.balance,
-            "last_usage": None, "last_charge": None, "stock_status": "active",
-            "lock_status": "locked" if card.locked else "unlocked", "passcode": 0,
-            "expiry_date": None,
-        }
-
-    def lookup_card(self, query: dict[str, str]) -> Answer:
-        q = query.get("q", "")
-        if not q.startswith("card.cardnumber:"):
-            return format_error("Unsupported query; expected q=card.cardnumber:<number>")
-        with self.lock:
-            card = self.cards.get(q.split(":", 1)[1])
-            if card is None or card.foreign:
-                return 200, {"count": 0, "data": []}
-            return 200, {"count": 1, "data": [self._merchantcard(card)]}
-
-    def validate_card(self, body: Any) -> Answer:
-        number = body.get("cardnumber") if isinstance(body, dict) else None
-        if not isinstance(number, str) or not number:
-            return format_error("cardnumber is required")
-        with self.lock:
-            card = self.cards.get(number)
-            if card is None or card.foreign:
-                return 200, {"isValid": False}
-            return 200, {"isValid": True, "hasPasscode": False, "isLocked": card.locked}
+        return self.book.merchantcard(card)
 
     # --- Smart Transactions ---------------------------------------------------------------
 
@@ -260,8 +217,9 @@ class SandboxState:
             if card.foreign:
                 return api_error(400, "ProductNotAllowedException",
                                  "Card is not valid for this merchant", 1016)
-            if card.locked:
-                return api_error(400, "ProductBlacklistedException", "Card is locked", 1016)
+            refused = self.book.refusal(card, body["basket_info"]["sum"])
+            if refused is not None:
+                return refused
             products = [{"id": p.get("id", n), "parent": None, "articleNumber": "",
                          "ean": p["ean"], "desc": str(p.get("desc", "")),
                          "quantity": p["quantity"], "priceOne": p["priceOne"],
@@ -333,9 +291,10 @@ class SandboxState:
                 return api_error(400, "ProductNotAllowedException",
                                  f"Transaction in status {stx['status']} cannot be started")
             card = self.cards[self._stx_cards[stx_id]]
-            if card.locked:
+            refused = self.book.start_refusal(card, stx["basket_info"]["sum"])
+            if refused is not None:
                 stx["status"] = "failed"
-                return api_error(400, "ProductBlacklistedException", "Card is locked", 1016)
+                return refused
             stx["payment_method"] = start_type
             if start_type == "cashless":
                 stx["status"] = "processing"
@@ -352,7 +311,7 @@ class SandboxState:
             card = self.cards[number]
             amount = stx["basket_info"]["sum"]
             old_balance = card.balance
-            card.balance += amount
+            self.book.credit(card, amount)   # plus the card group's bonus, if any
             self.ledger.append(Credit(stx_id, number, amount, stx.get("merchantRef") or ""))
             ta_sale, ta_charge = self._trans_id + 1, self._trans_id + 3
             self._trans_id += 4
