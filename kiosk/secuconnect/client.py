@@ -18,6 +18,9 @@ from kiosk.secuconnect.auth import (
     DeviceAuth,
     TokenEndpoint,
 )
+from kiosk.secuconnect.card_models import (
+    BalanceReceipt, CardGroup, card_lock_reason, lock_reasons, result_flag,
+)
 from kiosk.secuconnect.errors import (
     ApiError,
     AuthError,
@@ -42,6 +45,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 START_TYPES = ("cash", "cashless")
+# checkPasscode's answer to a wrong PIN.
+PASSCODE_INCORRECT = "ProductPasscodeIncorrectException"
 # The API's answer to an expired or invalid token besides a plain 401.
 TOKEN_REFUSED_CODE = 2003
 
@@ -148,7 +153,7 @@ class SecuconnectClient:
     def lookup_card(self, card_number: str) -> MerchantCard | None:
         """The merchant's view of a card (balance, lock status), or None if unknown to it."""
         cards = self._call("GET", "/Loyalty/MerchantCards", _card_list,
-                           params={"q": f"card.cardnumber:{card_number}"},
+                           params={"q": f'card.cardnumber:"{card_number}"', "count": 1},
                            note=f"lookup {mask_card(card_number)}")
         for card in cards:
             if card.cardnumber == card_number:
@@ -159,6 +164,54 @@ class SecuconnectClient:
         return self._call("POST", "/Loyalty/MerchantCards/me/validateMerchantcard",
                           CardValidation.from_json, json={"cardnumber": card_number},
                           note=f"validate {mask_card(card_number)}")
+
+    def get_cardgroup(self, cardgroup_id: str) -> CardGroup:
+        """The card group (its balance_limit is not in the card's embedded cardgroup)."""
+        return self._call("GET", f"/Loyalty/Cardgroups/{_seg(cardgroup_id)}",
+                          CardGroup.from_json)
+
+    def lock_reasons(self) -> dict[int, str]:
+        """The API's lock reasons, {id: German text}."""
+        return self._call("GET", "/Loyalty/MerchantCards/me/lockReasons", lock_reasons)
+
+    def card_lock_reason(self, merchantcard_id: str) -> int | None:
+        """Why this card is locked (a lock reason id), None when the API names no reason."""
+        return self._call("GET", f"/Loyalty/MerchantCards/{_seg(merchantcard_id)}/lock",
+                          card_lock_reason)
+
+    def passcode_enabled(self, cardgroup_id: str, card_number: str,
+                         action: str = "charge") -> bool:
+        """Does `action` on this card ask for its PIN?"""
+        return self._call("POST", f"/Loyalty/Cardgroups/{_seg(cardgroup_id)}/checkPasscodeEnabled",
+                          result_flag, json={"action": action, "cardnumber": card_number},
+                          note=f"passcode enabled {mask_card(card_number)}")
+
+    def check_passcode(self, merchantcard_id: str, card_number: str, pin: str) -> bool:
+        """True for the card's PIN, False for a wrong one (the API counts the tries).
+
+        The API takes the PIN as an integer, so "0815" goes out as 815: its leading zeros are
+        not part of what the server compares (secuconnect-api.md, an inference it marks
+        unconfirmed). Other refusals (a locked card) raise ApiError.
+        """
+        if not pin.isascii() or not pin.isdigit():
+            raise ValueError("a PIN is ASCII digits")
+        try:
+            return self._call("POST", f"/Loyalty/MerchantCards/{_seg(merchantcard_id)}"
+                              "/checkPasscode", result_flag,
+                              json={"cardnumber": card_number, "pin": int(pin)},
+                              note=f"check passcode {mask_card(card_number)}")
+        except ApiError as exc:
+            if exc.error == PASSCODE_INCORRECT:
+                return False
+            raise
+
+    def card_balance_receipt(self, merchantcard_id: str, card_number: str,
+                             terminal_id: str) -> BalanceReceipt:
+        """The card's balances with printable lines (`getCardBalanceReceipt`)."""
+        return self._call("POST", f"/Loyalty/MerchantCards/{_seg(merchantcard_id)}"
+                          "/getCardBalanceReceipt", BalanceReceipt.from_json,
+                          json={"cardnumber": card_number, "terminal_id": terminal_id},
+                          note=f"balance receipt {mask_card(card_number)}")
 
     # --- housekeeping ---------------------------------------------------------------------
 

@@ -112,6 +112,11 @@ class MerchantCard:
     points: int
     lock_status: str
     stock_status: str
+    # The card gates (secuconnect-api.md "Loyalty cards"): when a PIN is checked (0..6; None
+    # when the API sent none), the expiry date as sent ("" for none), the card group's id.
+    passcode: int | None = None
+    expiry_date: str = ""
+    cardgroup_id: str = ""
 
     @property
     def locked(self) -> bool:
@@ -122,6 +127,7 @@ class MerchantCard:
         if not isinstance(data, Mapping):
             raise ModelError(f"merchant card is not an object: {type(data).__name__}")
         card = data.get("card") or {}
+        group = data.get("cardgroup")
         return cls(
             id=json_text(data.get("id")),
             cardnumber=json_text(card.get("cardnumber") if isinstance(card, Mapping) else ""),
@@ -131,6 +137,10 @@ class MerchantCard:
             points=json_int(data.get("points"), "points"),
             lock_status=json_text(data.get("lock_status")),
             stock_status=json_text(data.get("stock_status")),
+            passcode=(None if data.get("passcode") is None
+                      else json_int(data.get("passcode"), "passcode")),
+            expiry_date=json_text(data.get("expiry_date")),
+            cardgroup_id=json_text(group.get("id")) if isinstance(group, Mapping) else "",
         )
 
 

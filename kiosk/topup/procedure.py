@@ -15,7 +15,7 @@ from kiosk.topup.backoff import Backoff
 from kiosk.topup.core import handed_over, log
 from kiosk.topup.reasons import Outcome, Reason, reason_for_api_error
 from kiosk.topup.resolve import Resolver
-from kiosk.topup.results import CardCheckResult, CardStatus, TopupResult
+from kiosk.topup.results import TopupResult
 
 
 # What a row that already reached one of these states came to.
@@ -29,42 +29,7 @@ SETTLED_OUTCOMES: dict[State, Outcome] = {
 
 
 class TopupProcedure(Resolver):
-    """Card checks and top-ups for a waiting customer, one at a time."""
-
-    # --- card check ---------------------------------------------------------------------------
-
-    def check_card(self, card_number: str) -> CardCheckResult:
-        """Is this card one the kiosk may top up, and what is its balance?"""
-        form = check_card_number(card_number, self.config.topup.card_prefixes)
-        if not form.ok or form.number is None:
-            return CardCheckResult(CardStatus.INVALID, mask_card(card_number),
-                                   reason=Reason.CARD_INVALID)
-        number = form.number
-        masked = mask_card(number)
-        try:
-            card = self.client.lookup_card(number)
-            validation = self.client.validate_card(number)
-        except ApiError as exc:
-            reason = reason_for_api_error(exc)
-            status = {Reason.CARD_UNKNOWN: CardStatus.UNKNOWN,
-                      Reason.CARD_LOCKED: CardStatus.LOCKED,
-                      Reason.CARD_FOREIGN: CardStatus.FOREIGN}.get(reason, CardStatus.API_ERROR)
-            return CardCheckResult(status, masked, reason=reason,
-                                   support_id=exc.support_id or None, error=str(exc))
-        except AuthError as exc:
-            return CardCheckResult(CardStatus.API_ERROR, masked, reason=Reason.SERVICE_UNAVAILABLE,
-                                   error=str(exc))
-        except (SecuconnectError, ModelError) as exc:
-            return CardCheckResult(CardStatus.UNREACHABLE, masked, reason=Reason.API_UNREACHABLE,
-                                   support_id=getattr(exc, "support_id", "") or None,
-                                   error=str(exc))
-        if not validation.is_valid:
-            if card is None:
-                return CardCheckResult(CardStatus.UNKNOWN, masked, reason=Reason.CARD_UNKNOWN)
-            return CardCheckResult(CardStatus.FOREIGN, masked, reason=Reason.CARD_FOREIGN)
-        if validation.is_locked or (card is not None and card.locked):
-            return CardCheckResult(CardStatus.LOCKED, masked, reason=Reason.CARD_LOCKED)
-        return CardCheckResult(CardStatus.OK, masked, balance=card.balance if card else 0)
+    """Top-ups for a waiting customer, one at a time (card checks: kiosk.topup.cards)."""
 
     # --- the top-up ---------------------------------------------------------------------------
 

@@ -29,6 +29,8 @@ class Reason(str, Enum):
     CARD_LOCKED = "card_locked"
     CARD_FOREIGN = "card_foreign"
     CARD_PASSCODE = "card_passcode"
+    CARD_EXPIRED = "card_expired"
+    CARD_AT_LIMIT = "card_at_limit"
     AMOUNT_REFUSED = "amount_refused"
     SERVICE_UNAVAILABLE = "service_unavailable"
     API_UNREACHABLE = "api_unreachable"
@@ -57,7 +59,9 @@ REASON_TEXT: dict[Reason, str] = {
     Reason.CARD_UNKNOWN: "the card is not known",
     Reason.CARD_LOCKED: "the card is locked",
     Reason.CARD_FOREIGN: "the card is not valid at this merchant",
-    Reason.CARD_PASSCODE: "the card is protected by a passcode and cannot be topped up here",
+    Reason.CARD_PASSCODE: "the card's PIN was not accepted",
+    Reason.CARD_EXPIRED: "the card has expired",
+    Reason.CARD_AT_LIMIT: "the card's balance is at its card group's balance limit",
     Reason.AMOUNT_REFUSED: "the amount was refused by the payment service",
     Reason.SERVICE_UNAVAILABLE: "the payment service refused the kiosk (authorisation); out of "
                                 "service",

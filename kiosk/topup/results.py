@@ -62,8 +62,19 @@ class CardStatus(str, Enum):
     UNKNOWN = "unknown"
     LOCKED = "locked"
     FOREIGN = "foreign"  # a card, but not valid at this merchant
+    EXPIRED = "expired"
+    AT_LIMIT = "at_limit"  # the balance leaves no room below the card group's limit
     UNREACHABLE = "unreachable"
     API_ERROR = "api_error"
+
+
+class PinResult(str, Enum):
+    """What `checkPasscode` said of a PIN."""
+
+    OK = "ok"
+    WRONG = "wrong"
+    LOCKED = "locked"            # the card is locked (e.g. after too many wrong PINs)
+    UNREACHABLE = "unreachable"  # no verdict: the API could not be asked
 
 
 @dataclass(frozen=True)
@@ -74,6 +85,14 @@ class CardCheckResult:
     reason: Reason | None = None
     support_id: str | None = None
     error: str | None = None
+    # The card gates: the largest top-up offered (None: not checked), the card group's
+    # balance limit, whether the PIN is needed first, and why a locked card is locked.
+    max_amount: int | None = None
+    balance_limit: int | None = None
+    pin_required: bool = False
+    merchantcard_id: str = ""
+    lock_reason: int | None = None
+    lock_text: str = ""             # the API's (German) text for lock_reason
 
     @property
     def ok(self) -> bool:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from kiosk.topup.cards import CardGates
 from kiosk.topup.orphans import OrphanSweep
 from kiosk.topup.procedure import TopupProcedure
 from kiosk.topup.recovery import Recovery
 
 
-class TopupService(TopupProcedure, Recovery, OrphanSweep):
+class TopupService(TopupProcedure, Recovery, OrphanSweep, CardGates):
     """Runs top-ups and recovery against one journal and one API client. Knows no screens.
 
     A top-up and recovery may run at once, each on its own rows (ServiceCore._own).
