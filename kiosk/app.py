@@ -11,12 +11,14 @@ from typing import Literal
 from hardware.printer.escpos import Document
 from hardware.printer.status import Condition, PrinterStatus
 from hardware.printer.transport import PrintError
+from kiosk.cards import mask_card
 from kiosk.config import Config
 from kiosk.flow_events import (
     CardInfo,
     CardProblem,
     CardProblemReason,
     JournalRow,
+    PinVerdict,
     PrinterState,
     PrintResult,
     TopupOutcome,
@@ -24,12 +26,15 @@ from kiosk.flow_events import (
 from kiosk.journal import State, TopupRow
 from kiosk.metrics import KioskMetrics
 from kiosk.printers import ReceiptPrinter
-from kiosk.receipt import claim_slip, not_charged_slip, topup_receipt
+from kiosk.receipt import balance_slip, claim_slip, not_charged_slip, topup_receipt
+from kiosk.secuconnect.errors import SecuconnectError
+from kiosk.secuconnect.models import ModelError
 from kiosk.testprint import build_test_page
 from kiosk.topup import (
     REASON_TEXT,
     CardStatus,
     Outcome,
+    PinResult,
     Reason,
     TopupResult,
     TopupService,
@@ -54,6 +59,8 @@ CARD_REASONS: dict[CardStatus, CardProblemReason] = {
     CardStatus.UNKNOWN: CardProblemReason.UNKNOWN,
     CardStatus.LOCKED: CardProblemReason.LOCKED,
     CardStatus.FOREIGN: CardProblemReason.NOT_VALID_HERE,
+    CardStatus.EXPIRED: CardProblemReason.EXPIRED,
+    CardStatus.AT_LIMIT: CardProblemReason.AT_LIMIT,
     # The API could not be asked, or refused the kiosk itself: out of service, not the card.
     CardStatus.UNREACHABLE: CardProblemReason.UNREACHABLE,
     CardStatus.API_ERROR: CardProblemReason.UNREACHABLE,
@@ -125,7 +132,8 @@ class KioskBackend:
     def check_card(self, number: str) -> CardInfo | CardProblem:
         result = self.service.check_card(number)
         if result.ok:
-            return CardInfo(result.card_masked, result.balance or 0)
+            return CardInfo(result.card_masked, result.balance or 0, result.max_amount,
+                            result.pin_required, result.merchantcard_id)
         reason = CARD_REASONS.get(result.status, CardProblemReason.UNREACHABLE)
         detail = result.error or (REASON_TEXT[result.reason] if result.reason else "")
         if result.support_id:
@@ -133,7 +141,27 @@ class KioskBackend:
         if reason is CardProblemReason.UNREACHABLE:
             log.warning("card check %s: payment service not usable: %s", result.card_masked, detail)
             self._api_trouble(detail)
-        return CardProblem(reason, detail)
+        return CardProblem(reason, detail, lock_reason=result.lock_reason,
+                           lock_text=result.lock_text, balance_cents=result.balance,
+                           limit_cents=result.balance_limit)
+
+    def verify_pin(self, number: str, card_id: str, pin: str) -> PinVerdict:
+        verdict = self.service.verify_pin(number, card_id, pin)
+        if verdict is PinResult.UNREACHABLE:
+            self._api_trouble("PIN check: payment service not usable")
+        return verdict.value   # type: ignore[return-value]
+
+    def print_balance(self, number: str, card_id: str) -> PrintResult:
+        masked = mask_card(number)
+        try:
+            answer = self.service.balance_receipt(number, card_id)
+        except (SecuconnectError, ModelError) as exc:
+            log.warning("balance slip %s: no balance receipt from the API: %s", masked, exc)
+            return PrintResult(False, "no_balance")
+        document = balance_slip(self.config.kiosk, when=datetime.now(), card_number=number,
+                                header=answer.header, lines=answer.lines,
+                                balance=answer.balance, currency=self.config.topup.currency)
+        return self._print(document, f"balance slip {masked}")
 
     # --- printer ------------------------------------------------------------------------------
 

@@ -12,9 +12,11 @@ from dataclasses import replace
 
 from kiosk.cards import check_card_number, mask_card
 from kiosk.flow_admin import admin_press
+from kiosk.flow_card import balance_printed, card_checked, card_press, pin_checked, reject
 from kiosk.flow_events import (
-    Action, ApiStatus, CardChecked, CardInfo, CardProblem, CardProblemReason, CardScanned,
-    CheckCard, CheckPrinter, Command, Event, JournalLoaded, JournalStatus, PlaySound, Press, PrinterChecked,
+    Action, ApiStatus, BalancePrinted, CardChecked, CardProblemReason, CardScanned,
+    CheckCard, CheckPrinter, Command, Event, JournalLoaded, JournalStatus, PinChecked, PlaySound,
+    Press, PrinterChecked,
     Printed, PrintReceipt, PrintSlip, ReaderStatus, Recovering, RegistrationDone,
     RegistrationPending, StartTopup, StillHere, Tick, TopupFinished,
 )
@@ -22,8 +24,9 @@ from kiosk.flow_events import (
 from kiosk.flow_state import (  # noqa: F401
     ADMIN_LOCKOUT_AFTER, ADMIN_SCREENS, BEFORE_PAYMENT, COUNTDOWN_S, IDLE_SCREENS, PIN_MIN_LENGTH,
     SCAN_STARTS_SESSION, WAITING_FOR_WORKER, AdminGuard, AdminView, Registration, Screen,
-    Session, Settings, State, admin_delay_s, admin_wait_left, countdown, deadline, end_session,
-    idle_screen, initial_state, max_typed_digits, may_continue_without_receipt, take_request,
+    Session, Settings, State, admin_delay_s, admin_wait_left, card_maximum, countdown, deadline,
+    end_session, idle_screen, initial_state, max_typed_digits, may_continue_without_receipt,
+    take_request,
 )
 
 
@@ -50,7 +53,11 @@ def _dispatch(s: State, e: Event, now: float, cfg: Settings) -> tuple[State, lis
     if isinstance(e, CardScanned):
         return _scanned(s, e, now, cfg)
     if isinstance(e, CardChecked):
-        return _card_checked(s, e, cfg)
+        return card_checked(s, e, cfg)
+    if isinstance(e, PinChecked):
+        return pin_checked(s, e, cfg)
+    if isinstance(e, BalancePrinted):
+        return balance_printed(s, e)
     if isinstance(e, PrinterChecked):
         return _printer_checked(s, e, cfg)
     if isinstance(e, TopupFinished):
@@ -111,34 +118,15 @@ def _scanned(s: State, e: CardScanned, now: float, cfg: Settings) -> tuple[State
     # A new session, but in the language the person at the kiosk chose before scanning.
     s = replace(end_session(s, cfg), last_input=now, language=s.language)
     if e.unreadable:
-        return _reject(s, CardProblemReason.UNREADABLE)
+        return reject(s, CardProblemReason.UNREADABLE)
     check = check_card_number(number, cfg.card_prefixes)
     if not check.ok:
-        return _reject(s, CardProblemReason.MALFORMED)
+        return reject(s, CardProblemReason.MALFORMED)
     assert check.number is not None
     s, request = take_request(s)
     session = Session(number=check.number, masked=mask_card(check.number))
     return replace(s, screen=Screen.CHECKING_CARD, session=session), [
         CheckCard(request, check.number)]
-
-
-def _reject(s: State, reason: CardProblemReason) -> tuple[State, list[Command]]:
-    session = Session(masked=s.session.masked, problem=reason)
-    return replace(s, screen=Screen.REJECTED, session=session, pending=0), [PlaySound("rejected")]
-
-
-def _card_checked(s: State, e: CardChecked, cfg: Settings) -> tuple[State, list[Command]]:
-    if e.request != s.pending or s.screen != Screen.CHECKING_CARD:
-        return s, []
-    s = replace(s, pending=0)
-    if isinstance(e.result, CardProblem):
-        if e.result.reason == CardProblemReason.UNREACHABLE:
-            return end_session(replace(s, api_ok=False, api_detail=e.result.detail), cfg), []
-        return _reject(s, e.result.reason)
-    info: CardInfo = e.result
-    session = replace(s.session, masked=info.masked or s.session.masked,
-                      balance_cents=info.balance_cents)
-    return replace(s, screen=Screen.CARD, session=session), [PlaySound("accepted")]
 
 
 def _printer_checked(s: State, e: PrinterChecked, cfg: Settings) -> tuple[State, list[Command]]:
@@ -217,13 +205,14 @@ def _press(s: State, e: Press, now: float, cfg: Settings) -> tuple[State, list[C
     if a in (Action.FINISH, Action.BACK) and screen in (
             Screen.DONE, Screen.REJECTED, Screen.NOT_CHARGED, Screen.CLAIM):
         return end_session(s, cfg), []
+    gated = card_press(s, e, cfg)
+    if gated is not None:
+        return gated
     session = s.session
-    if screen == Screen.CARD and a == Action.CONTINUE:
-        return replace(s, screen=Screen.AMOUNT), []
     if screen == Screen.AMOUNT:
         if a == Action.BACK:
             return replace(s, screen=Screen.CARD), []
-        if a == Action.AMOUNT and e.value in cfg.presets:
+        if a == Action.AMOUNT and e.value in cfg.presets and e.value <= card_maximum(s, cfg):
             return replace(s, screen=Screen.CONFIRM,
                            session=replace(session, amount_cents=e.value)), []
         if a == Action.OTHER_AMOUNT:
@@ -267,7 +256,7 @@ def _keypad(s: State, e: Press, cfg: Settings) -> tuple[State, list[Command]]:
         cents = int(session.typed) * 100
         if cents < cfg.minimum_cents:
             return replace(s, session=replace(session, entry_error="amount_too_low")), []
-        if cents > cfg.maximum_cents:
+        if cents > card_maximum(s, cfg):
             return replace(s, session=replace(session, entry_error="amount_too_high")), []
         return replace(s, screen=Screen.CONFIRM,
                        session=replace(session, amount_cents=cents, entry_error="")), []

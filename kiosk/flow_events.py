@@ -19,22 +19,44 @@ class CardProblemReason(str, Enum):
     UNREADABLE = "unreadable"      # the reader saw something but could not decode a number
     UNREACHABLE = "unreachable"    # the API could not be asked: out of service, not the card
     ADMIN_DISABLED = "admin_disabled"  # an admin card, but no admin PIN is configured
+    EXPIRED = "expired"            # the card's expiry date has passed
+    AT_LIMIT = "at_limit"          # the balance is at the card group's limit: no top-up fits
+    PIN_TRIES = "pin_tries"        # the PIN was wrong three times in this session
 
 
 @dataclass(frozen=True)
 class CardInfo:
-    """A card the kiosk may top up: its masked number and current balance."""
+    """A card the kiosk may top up: its masked number and current balance.
+
+    `max_cents`: the largest top-up it may get (None: the configured maximum);
+    `pin_required`: its PIN must be checked before a top-up; `card_id`: the API's id of the
+    merchant card (MCD_...), for the PIN check and the balance slip.
+    """
 
     masked: str
     balance_cents: int
+    max_cents: int | None = None
+    pin_required: bool = False
+    card_id: str = ""
 
 
 @dataclass(frozen=True)
 class CardProblem:
-    """A card the kiosk must refuse, and why (detail is for logs and the admin, not customers)."""
+    """A card the kiosk must refuse, and why (detail is for logs and the admin, not customers).
+
+    A locked card may carry the API's lock reason (id and German text); a card at its limit
+    its balance and the limit.
+    """
 
     reason: CardProblemReason
     detail: str = ""
+    lock_reason: int | None = None
+    lock_text: str = ""
+    balance_cents: int | None = None
+    limit_cents: int | None = None
+
+
+PinVerdict = Literal["ok", "wrong", "locked", "unreachable"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +142,7 @@ class Action(str, Enum):
     ADMIN_RESTART = "admin_restart"
     ADMIN_EXIT = "admin_exit"
     PAGE = "page"                        # value = +1 / -1 (admin journal pages)
+    PRINT_BALANCE = "print_balance"      # a balance slip of the scanned card
 
 
 @dataclass(frozen=True)
@@ -158,6 +181,18 @@ class TopupFinished:
 
 @dataclass(frozen=True)
 class Printed:
+    request: int
+    result: PrintResult
+
+
+@dataclass(frozen=True)
+class PinChecked:
+    request: int
+    verdict: PinVerdict
+
+
+@dataclass(frozen=True)
+class BalancePrinted:
     request: int
     result: PrintResult
 
@@ -220,7 +255,7 @@ class RegistrationDone:
 
 Event = Union[Press, CardScanned, CardChecked, PrinterChecked, TopupFinished, Printed,
               JournalLoaded, Tick, StillHere, ApiStatus, ReaderStatus, Recovering, RegistrationPending,
-              RegistrationDone, JournalStatus]
+              RegistrationDone, JournalStatus, PinChecked, BalancePrinted]
 
 
 # --- commands out of the flow (executed by the shell; those with `request` answer) ------------
@@ -244,6 +279,25 @@ class StartTopup:
     amount_cents: int
     start_type: Literal["cash", "cashless"]
     with_receipt: bool
+
+
+@dataclass(frozen=True)
+class CheckPin:
+    """Check the PIN typed for this card with the API (checkPasscode)."""
+
+    request: int
+    number: str = field(repr=False)
+    card_id: str
+    pin: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class PrintBalance:
+    """Print a balance slip of this card (getCardBalanceReceipt)."""
+
+    request: int
+    number: str = field(repr=False)
+    card_id: str
 
 
 @dataclass(frozen=True)
@@ -288,4 +342,4 @@ class PlaySound:
 
 
 Command = Union[CheckCard, CheckPrinter, StartTopup, PrintReceipt, PrintSlip, ReprintLast,
-                PrintTestPage, LoadJournal, Restart, PlaySound]
+                PrintTestPage, LoadJournal, Restart, PlaySound, CheckPin, PrintBalance]

@@ -39,6 +39,9 @@ class Screen(str, Enum):
     ADMIN_PIN = "admin_pin"
     ADMIN_MENU = "admin_menu"
     ADMIN_JOURNAL = "admin_journal"
+    PIN_ENTRY = "pin_entry"           # the card's PIN, before an amount can be chosen
+    CARD_LIMIT = "card_limit"         # the card is at its balance limit
+    CARD_LOCKED = "card_locked"       # the card is locked, with the API's reason
 
 
 # Screens where the kiosk waits for the worker; the customer cannot leave them (money may move).
@@ -48,12 +51,13 @@ IDLE_SCREENS = frozenset({Screen.ATTRACT, Screen.OUT_OF_SERVICE, Screen.REGISTRA
 # Screens where a customer is on their way but no money has moved yet.
 BEFORE_PAYMENT = frozenset({Screen.CHECKING_CARD, Screen.CARD, Screen.AMOUNT,
                             Screen.OTHER_AMOUNT, Screen.CONFIRM, Screen.CHECKING_PRINTER,
-                            Screen.PRINTER_PROBLEM})
+                            Screen.PRINTER_PROBLEM, Screen.PIN_ENTRY})
 # Screens where a new scan starts a new session for that card.
 SCAN_STARTS_SESSION = frozenset({Screen.ATTRACT, Screen.CARD, Screen.AMOUNT,
                                  Screen.OTHER_AMOUNT, Screen.CONFIRM, Screen.PRINTER_PROBLEM,
                                  Screen.DONE, Screen.REJECTED, Screen.NOT_CHARGED,
-                                 Screen.CLAIM})
+                                 Screen.CLAIM, Screen.PIN_ENTRY, Screen.CARD_LIMIT,
+                                 Screen.CARD_LOCKED})
 ADMIN_SCREENS = frozenset({Screen.ADMIN_PIN, Screen.ADMIN_MENU, Screen.ADMIN_JOURNAL})
 
 
@@ -93,6 +97,21 @@ class Session:
     with_receipt: bool = True
     outcome: TopupOutcome | None = None
     printed: PrintResult | None = None   # receipt or slip of this session
+    # The card gates (kiosk.flow_card): the card's largest top-up (None: the configured
+    # maximum), its PIN state, and why it was refused.
+    max_cents: int | None = None
+    card_id: str = ""
+    pin_required: bool = False
+    pin_ok: bool = False
+    pin: str = field(default="", repr=False)
+    pin_failures: int = 0
+    pin_message: str = ""             # catalog key: pin.wrong / pin.checking
+    lock_reason: int | None = None
+    lock_text: str = ""
+    limit_cents: int | None = None
+    balance_slip: PrintResult | None = None
+    balance_slip_pending: bool = False
+    balance_slip_request: int = 0
 
 
 @dataclass(frozen=True)
@@ -185,6 +204,12 @@ def may_continue_without_receipt(s: State, cfg: Settings) -> bool:
     printer = s.session.printer
     return bool(cfg.allow_without_receipt and printer is not None
                 and printer.can_continue_without_receipt)
+
+
+def card_maximum(s: State, cfg: Settings) -> int:
+    """The largest amount this customer's card may be topped up by."""
+    card_max = s.session.max_cents
+    return cfg.maximum_cents if card_max is None else min(cfg.maximum_cents, card_max)
 
 
 def max_typed_digits(cfg: Settings) -> int:

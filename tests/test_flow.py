@@ -151,12 +151,14 @@ def test_unreadable_scan(flow):
     assert flow.state.session.problem == CardProblemReason.UNREADABLE
 
 
-@pytest.mark.parametrize("reason", [CardProblemReason.UNKNOWN, CardProblemReason.LOCKED,
-                                    CardProblemReason.NOT_VALID_HERE])
-def test_card_problems_are_shown_with_their_reason(flow, reason):
+@pytest.mark.parametrize("reason,screen", [
+    (CardProblemReason.UNKNOWN, Screen.REJECTED), (CardProblemReason.LOCKED, Screen.CARD_LOCKED),
+    (CardProblemReason.NOT_VALID_HERE, Screen.REJECTED),
+    (CardProblemReason.EXPIRED, Screen.REJECTED), (CardProblemReason.AT_LIMIT, Screen.CARD_LIMIT)])
+def test_card_problems_are_shown_with_their_reason(flow, reason, screen):
     check = request_of(run(flow, CardScanned(VALID_CARD)), CheckCard)
     commands = run(flow, CardChecked(check.request, CardProblem(reason)))
-    assert flow.state.screen == Screen.REJECTED and flow.state.session.problem == reason
+    assert flow.state.screen == screen and flow.state.session.problem == reason
     assert flow.state.session.number == "" and PlaySound("rejected") in commands
     run(flow, Press(Action.FINISH))
     assert flow.state.screen == Screen.ATTRACT

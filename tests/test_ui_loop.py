@@ -199,7 +199,7 @@ def test_out_of_service_appears_and_clears(make_ui):
 def test_rejected_card_and_backend_failure(make_ui, backend):
     ui = make_ui()
     ui.post(CardScanned(LOCKED_CARD))
-    reach(ui, Screen.REJECTED)
+    reach(ui, Screen.CARD_LOCKED)
     assert ui.played == ["rejected"]
     press(ui, pygame.K_RETURN)
     reach(ui, Screen.ATTRACT)

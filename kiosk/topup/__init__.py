@@ -14,7 +14,7 @@ from kiosk.topup.reasons import (
     reason_for_api_error,
 )
 from kiosk.topup.resolve import CREATED_READS_BEFORE_ABORT, NOT_FOUND_CONFIRMATIONS
-from kiosk.topup.results import CardCheckResult, CardStatus, TopupResult
+from kiosk.topup.results import CardCheckResult, CardStatus, PinResult, TopupResult
 from kiosk.topup.service import TopupService
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "CardCheckResult",
     "CardStatus",
     "Outcome",
+    "PinResult",
     "Reason",
     "SecuconnectApi",
     "TopupResult",

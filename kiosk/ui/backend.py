@@ -12,7 +12,8 @@ import logging
 from typing import Literal, Protocol, Sequence
 
 from kiosk.flow_events import (
-    CardChecked, CardInfo, CardProblem, CardProblemReason, CheckCard, CheckPrinter, Command,
+    BalancePrinted, CardChecked, CardInfo, CardProblem, CardProblemReason, CheckCard, CheckPin,
+    CheckPrinter, Command, PinChecked, PinVerdict, PrintBalance,
     Event, JournalLoaded, JournalRow, LoadJournal, PrinterChecked, PrinterState, Printed,
     PrintReceipt, PrintResult, PrintSlip, ReprintLast, Restart, StartTopup, PrintTestPage,
     TopupFinished, TopupOutcome,
@@ -30,6 +31,12 @@ class Backend(Protocol):
 
     def check_printer(self) -> PrinterState:
         """Readiness before payment (paper, cover, online)."""
+
+    def verify_pin(self, number: str, card_id: str, pin: str) -> PinVerdict:
+        """Ask the API whether `pin` is this card's PIN (it counts the tries)."""
+
+    def print_balance(self, number: str, card_id: str) -> PrintResult:
+        """Print the card's balance slip (from the API's balance receipt)."""
 
     def start_topup(self, number: str, amount_cents: int,
                     start_type: Literal["cash", "cashless"], with_receipt: bool) -> TopupOutcome:
@@ -68,6 +75,10 @@ def _execute(backend: Backend, c: Command) -> Event | None:
         return CardChecked(c.request, backend.check_card(c.number))
     if isinstance(c, CheckPrinter):
         return PrinterChecked(c.request, backend.check_printer())
+    if isinstance(c, CheckPin):
+        return PinChecked(c.request, backend.verify_pin(c.number, c.card_id, c.pin))
+    if isinstance(c, PrintBalance):
+        return BalancePrinted(c.request, backend.print_balance(c.number, c.card_id))
     if isinstance(c, StartTopup):
         return TopupFinished(c.request, backend.start_topup(c.number, c.amount_cents,
                                                             c.start_type, c.with_receipt))
@@ -93,6 +104,10 @@ def _failure(c: Command, exc: Exception) -> Event | None:
         return CardChecked(c.request, CardProblem(CardProblemReason.UNREACHABLE, detail))
     if isinstance(c, CheckPrinter):
         return PrinterChecked(c.request, PrinterState(False, True, "error"))
+    if isinstance(c, CheckPin):
+        return PinChecked(c.request, "unreachable")   # no verdict: never "ok"
+    if isinstance(c, PrintBalance):
+        return BalancePrinted(c.request, PrintResult(False, "error"))
     if isinstance(c, StartTopup):
         # Money may have moved before the failure: never "not charged", always a claim.
         return TopupFinished(c.request, TopupOutcome("claim", reason=detail))

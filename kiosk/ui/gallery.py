@@ -97,6 +97,29 @@ def sample_states(settings: Settings) -> dict[str, State]:
             "WXYZ-4711", "https://connect.secucard.com/device")),
         "countdown": replace(at(Screen.AMOUNT, session=card),
                              last_input=NOW - settings.idle_timeout_s + 7),
+        "card_balance_slip": at(Screen.CARD, session=replace(
+            card, card_id="MCD_DEMO", balance_slip=PrintResult(True))),
+        "card_balance_slip_failed": at(Screen.CARD, session=replace(
+            card, card_id="MCD_DEMO", balance_slip=PrintResult(False, "paper_out"))),
+        "amount_card_limit": at(Screen.AMOUNT, session=replace(card, max_cents=2500)),
+        "pin_entry": at(Screen.PIN_ENTRY, session=replace(card, pin_required=True, pin="12")),
+        "pin_entry_wrong": at(Screen.PIN_ENTRY, session=replace(
+            card, pin_required=True, pin_failures=1, pin_message="pin.wrong")),
+        "pin_entry_checking": at(Screen.PIN_ENTRY, session=replace(
+            card, pin_required=True, pin="1234", pin_message="pin.checking")),
+        "card_limit": at(Screen.CARD_LIMIT, session=Session(
+            masked=card.masked, problem=CardProblemReason.AT_LIMIT, balance_cents=14950,
+            limit_cents=15000)),
+        "card_locked_lost": at(Screen.CARD_LOCKED, session=Session(
+            masked=card.masked, problem=CardProblemReason.LOCKED, lock_reason=1,
+            lock_text="Karte verloren")),
+        "card_locked_api_text": at(Screen.CARD_LOCKED, session=Session(
+            masked=card.masked, problem=CardProblemReason.LOCKED, lock_reason=9,
+            lock_text="PIN zu oft falsch eingegeben")),
+        "card_locked_no_reason": at(Screen.CARD_LOCKED, session=Session(
+            masked=card.masked, problem=CardProblemReason.LOCKED)),
+        "rejected_pin_tries": at(Screen.REJECTED, session=Session(
+            masked=card.masked, problem=CardProblemReason.PIN_TRIES)),
         "admin_pin": at(Screen.ADMIN_PIN, admin=AdminView(pin="123", message="admin.wrong_pin")),
         "admin_pin_wait": at(Screen.ADMIN_PIN, admin=AdminView(message="admin.wait"),
                              admin_guard=AdminGuard(failures=4, wait_until=NOW + 9.2)),

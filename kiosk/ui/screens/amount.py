@@ -7,6 +7,7 @@ import math
 import pygame
 
 from kiosk.flow_events import Action
+from kiosk.flow_state import card_maximum
 from kiosk.ui.layout import grid
 from kiosk.ui.screens.common import Ctx, footer, header, title
 from kiosk.ui.widgets import Button, Widget, equalize
@@ -18,7 +19,9 @@ def build(ctx: Ctx) -> list[Widget]:
     buttons, rest = footer(ctx, [(ctx.t("button.back"), Action.BACK, "secondary")])
     head, rest = title(ctx, rest, "amount.title")
     widgets.append(head)
-    presets = ctx.settings.presets
+    # Only what this card may still take (the card group's balance limit).
+    largest = card_maximum(ctx.state, ctx.settings)
+    presets = tuple(cents for cents in ctx.settings.presets if cents <= largest)
     count = len(presets) + 1
     columns = 2 if lay.portrait else min(count, 3 if count in (5, 6, 9) else 4)
     rows = math.ceil(count / columns)

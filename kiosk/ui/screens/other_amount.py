@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kiosk.flow_events import Action
+from kiosk.flow_state import card_maximum
 from kiosk.ui.layout import stack
 from kiosk.ui.screens.common import Ctx, footer, header, paragraph, two_columns
 from kiosk.ui.screens.keypad import keypad
@@ -32,7 +33,8 @@ def build(ctx: Ctx) -> list[Widget]:
     widgets.append(Text(display.inflate(-3 * lay.gap, -lay.gap), shown, lay.px("huge"),
                         th.text if session.typed else th.muted, bold=True, align="right",
                         valign="middle", max_lines=1, name="entry"))
-    values = {"minimum": ctx.money(cfg.minimum_cents), "maximum": ctx.money(cfg.maximum_cents)}
+    values = {"minimum": ctx.money(cfg.minimum_cents),
+              "maximum": ctx.money(card_maximum(ctx.state, cfg))}
     message = ctx.t(f"other.{session.entry_error}", **values) if session.entry_error else \
         ctx.t("other.hint", **values)
     widgets.append(paragraph(ctx, below, message, role="small",
