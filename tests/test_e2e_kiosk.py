@@ -302,3 +302,101 @@ def test_admin_reprint_prints_a_marked_copy(make_kiosk, sandbox):
     first, copy = k.printer.wait_for_receipts(2)
     assert COPY_MARK not in first.text and COPY_MARK in copy.text
     assert _credited(sandbox, CARD) == [1000]         # a copy is paper, not money
+
+
+# --- the card gates (issue 11), through the real loop against the sandbox --------------------
+
+def shown(k: Kiosk, name: str) -> str:
+    """The text of the widget `name` on the kiosk's current frame."""
+    assert k.ui.frame is not None
+    return next(w.text for w in k.ui.frame.widgets if getattr(w, "name", "") == name
+                and isinstance(getattr(w, "text", None), str))
+
+
+PIN_CARD = "9276000000004001"
+LIMIT_CARD = "9276000000004002"
+LOST_CARD = "9276000000004003"
+BONUS_CARD = "9276000000004004"
+NEAR_CARD = "9276000000004005"
+
+
+def test_pin_card_wrong_pin_never_reaches_start_right_pin_tops_up(make_kiosk, sandbox):
+    sandbox.add_card(PIN_CARD, balance=1000, passcode=3, pin=4711)
+    k = make_kiosk()
+    k.scan(PIN_CARD)
+    k.reach(Screen.CARD)
+    k.drive.tap("continue")
+    k.reach(Screen.PIN_ENTRY)
+    k.drive.type("1234")
+    k.drive.key(pygame.K_RETURN)
+    ok = k.ui.run_until(lambda u: u.state.session.pin_message == "pin.wrong", WAIT_S)
+    assert ok and k.ui.state.screen == Screen.PIN_ENTRY
+    assert shown(k, "pin") == ""                             # the wrong PIN is cleared
+    assert sandbox.attempts("create") == 0 and sandbox.attempts("start") == 0
+    k.drive.type("4711")
+    assert shown(k, "pin") == "●●●●"                         # the PIN shows as dots only
+    k.drive.key(pygame.K_RETURN)
+    k.reach(Screen.AMOUNT)
+    k.drive.tap("amount:2000")
+    k.reach(Screen.CONFIRM)
+    k.drive.tap("confirm")
+    k.reach(Screen.DONE)
+    assert _credited(sandbox, PIN_CARD) == [2000] and sandbox.pin_checks == [1234, 4711]
+
+
+def test_card_at_its_limit_is_told_and_a_card_near_it_gets_only_what_fits(make_kiosk, sandbox):
+    sandbox.card_group("CRG_LIMIT", balance_limit=15000)
+    sandbox.add_card(LIMIT_CARD, balance=14800, group="CRG_LIMIT")
+    sandbox.add_card(NEAR_CARD, balance=12500, group="CRG_LIMIT")
+    k = make_kiosk()
+    k.scan(LIMIT_CARD)
+    k.reach(Screen.CARD_LIMIT)
+    assert "150,00" in shown(k, "message")
+    k.drive.tap("finish")
+    k.reach(Screen.ATTRACT)
+    k.scan(NEAR_CARD)
+    k.reach(Screen.CARD)
+    k.drive.tap("continue")
+    k.reach(Screen.AMOUNT)
+    offered = sorted(b.value for b in k.ui.frame.buttons if b.action.value == "amount")
+    assert offered == [1000, 2000]                           # 50,00 would pass 150,00
+    k.drive.tap("amount:2000")
+    k.reach(Screen.CONFIRM)
+    k.drive.tap("confirm")
+    k.reach(Screen.DONE)
+    assert sandbox.balance(NEAR_CARD) == 14500 and sandbox.pin_checks == []
+
+
+def test_locked_card_shows_the_lock_reason_in_the_customers_language(make_kiosk, sandbox):
+    sandbox.add_card(LOST_CARD, locked=True, lock_reason=1)
+    k = make_kiosk()
+    k.drive.tap("language")
+    k.scan(LOST_CARD)
+    k.reach(Screen.CARD_LOCKED)
+    assert "reported lost" in shown(k, "message")
+    assert sandbox.attempts("create") == 0
+
+
+def test_bonus_shows_the_servers_new_balance_and_the_balance_slip_prints(make_kiosk, sandbox):
+    sandbox.card_group("CRG_BONUS", bonus_percent=10)
+    sandbox.add_card(BONUS_CARD, balance=500, group="CRG_BONUS")
+    k = make_kiosk()
+    k.scan(BONUS_CARD)
+    k.reach(Screen.CARD)
+    k.drive.tap("print_balance")
+    ok = k.ui.run_until(lambda u: u.state.session.balance_slip is not None, WAIT_S)
+    assert ok and k.ui.state.session.balance_slip.ok
+    slip = k.printer.wait_for_receipts(1)[0]
+    assert "GUTHABEN" in slip.text and "5,00 EUR" in slip.text and BONUS_CARD not in slip.text
+    assert k.ui.state.screen == Screen.CARD
+    k.drive.tap("continue")
+    k.reach(Screen.AMOUNT)
+    k.drive.tap("amount:2000")
+    k.reach(Screen.CONFIRM)
+    k.drive.tap("confirm")
+    k.reach(Screen.DONE)
+    # Paid 20,00; the card group added 2,00 bonus: the screen shows what the server holds.
+    assert _credited(sandbox, BONUS_CARD) == [2000]
+    assert k.ui.state.session.outcome.new_balance_cents == 2700 == sandbox.balance(BONUS_CARD)
+    receipt = k.printer.wait_for_receipts(2)[1]
+    assert "27,00 EUR" in receipt.text
