@@ -39,7 +39,7 @@ def _check(predicate: typing.Callable[[Any], bool], expected: str) -> dict[str, 
 
 
 def _seconds(default: float, maximum: float) -> Any:
-    """A duration field: finite (every float is), above 0 and at most `maximum` seconds."""
+    """A duration field: above 0 and at most `maximum` seconds (inf and nan never get here)."""
     return field(default=default, metadata=_check(
         lambda v: 0 < v <= maximum, f"seconds > 0 and at most {maximum:g}"))
 
@@ -63,7 +63,8 @@ class ApiConfig:
     base_url: str = field(default="https://connect-testing.secuconnect.com/api/v2",
                           metadata={"problem": rules.api_url_problem})
     # Empty: derived from base_url ("<scheme>://<host>/oauth/token").
-    token_url: str = field(default="", metadata={"problem": lambda v: v and rules.api_url_problem(v)})
+    token_url: str = field(default="",
+                           metadata={"problem": lambda v: v and rules.api_url_problem(v)})
     auth_mode: Literal["client_credentials", "device"] = "client_credentials"
     client_id: str = ""
     # File holding only the client secret; must not be readable by other users.
@@ -169,7 +170,7 @@ class UiConfig:
     sound: bool = True
     idle_timeout_s: int = _whole(45, 10, rules.MAX_IDLE_TIMEOUT_S, "seconds")
     admin_cards: tuple[str, ...] = ()
-    # File holding the admin PIN (at least 6 digits); must not be readable by other users.
+    # File holding the admin PIN (6 to 12 digits); must not be readable by other users.
     admin_pin_file: str = ""
 
 

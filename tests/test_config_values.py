@@ -41,7 +41,8 @@ def refusal(text: str) -> str:
         ("[metrics]\nport = " + "9" * 4400, "k.toml:2: [metrics] port: invalid TOML: a number of "
                                             "more than 4300 digits"),
         # Timeouts: finite, positive, capped.
-        ("[api]\nconnect_timeout = inf", "[api] connect_timeout: expected a finite number, got inf"),
+        ("[api]\nconnect_timeout = inf",
+         "[api] connect_timeout: expected a finite number, got inf"),
         ("[api]\nconnect_timeout = nan", "[api] connect_timeout: expected a finite number"),
         ("[api]\nconnect_timeout = 1e300", "[api] connect_timeout: expected seconds > 0 and at "
                                            "most 60, got 1e+300"),
