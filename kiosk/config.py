@@ -321,8 +321,9 @@ def _convert(raw: Any, hint: Any, where: str) -> Any:
     if hint is Cents:
         if isinstance(raw, bool) or not isinstance(raw, (int, float)):
             raise ConfigError(f"{where}: expected an amount such as 15 or 12.50, got {_describe(raw)}")
-        # Checked before converting: inf, nan or 1e300 euros have no number of cents.
-        if not 0 < raw <= rules.MAX_AMOUNT_CENTS / 100:
+        # Checked before converting: inf, nan or 1e300 euros have no number of cents, and
+        # 1e-192 euros would round to 0 cents.
+        if not 0.01 <= raw <= rules.MAX_AMOUNT_CENTS / 100:
             raise ConfigError(f"{where}: expected an amount from 0.01 to "
                               f"{rules.MAX_AMOUNT_CENTS // 100}, got {_shown(raw)}")
         try:

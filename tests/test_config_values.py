@@ -32,6 +32,9 @@ def refusal(text: str) -> str:
         ("[topup]\npresets = [10, 1e308]", "k.toml:2: [topup] presets: expected an amount"),
         ("[topup]\nmaximum = 10000.01", "[topup] maximum: expected an amount from 0.01 to 10000"),
         ("[topup]\nminimum = 0", "[topup] minimum: expected an amount from 0.01"),
+        ("[topup]\nminimum = 4.978750610701395e-192", "[topup] minimum: expected an amount from "
+                                                     "0.01"),  # found by the property test
+        ("[topup]\nminimum = 0.009", "[topup] minimum: expected an amount from 0.01"),
         ("[topup]\nminimum = -5", "[topup] minimum: expected an amount from 0.01"),
         ("[topup]\nminimum = \"\uff1015\"", "[topup] minimum: expected an amount such as 15"),
         ("\n[ui]\nadmin_cards = " + "[" * 3000 + "]" * 3000,
