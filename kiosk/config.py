@@ -164,7 +164,8 @@ class UiConfig:
     rotation: Literal[0, 90, 180, 270] = 0
     fullscreen: bool = True
     dpi: float = field(default=133.0, metadata=_check(
-        lambda v: 0 < v <= rules.MAX_DPI, f"dots per inch > 0 and at most {rules.MAX_DPI:g}"))
+        lambda v: rules.MIN_DPI <= v <= rules.MAX_DPI,
+        f"dots per inch from {rules.MIN_DPI:g} to {rules.MAX_DPI:g}"))
     high_contrast: bool = False
     large_text: bool = False
     sound: bool = True

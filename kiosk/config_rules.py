@@ -18,6 +18,9 @@ MAX_DEBOUNCE_S = 3600.0
 MAX_GAP_TIMEOUT_MS = 10_000
 MAX_IDLE_TIMEOUT_S = 3600
 MAX_SCREEN_PIXELS = 10_000  # width or height of a window
+# Pixel density: touch targets are sized in millimetres from it, so a tiny value would shrink
+# every button and text to nothing. Real panels lie well inside.
+MIN_DPI = 50.0
 MAX_DPI = 1000.0
 
 # An amount (preset, minimum, maximum) in cents: a top-up kiosk never takes 10 000 € at once.

@@ -61,6 +61,7 @@ def refusal(text: str) -> str:
         ("[ui]\nidle_timeout_s = 86400", "[ui] idle_timeout_s: expected seconds from 10 to 3600"),
         ("[ui]\nwidth = 100000000000000000000", "[ui] width: expected pixels from 0 to 10000"),
         ("[ui]\ndpi = inf", "[ui] dpi: expected a finite number"),
+        ("[ui]\ndpi = 1e-300", "[ui] dpi: expected dots per inch from 50 to 1000"),
         ("[topup]\ntax_rate = nan", "[topup] tax_rate: expected a finite number"),
         # Baud rates from the standard set only.
         ("[printer]\nbaudrate = 19201", "[printer] baudrate: expected a standard baud rate "
