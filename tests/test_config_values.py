@@ -11,8 +11,7 @@ import pytest
 
 from kiosk import config_rules as rules
 from kiosk.config import EXAMPLE_CONFIG, Config, ConfigError, parse_config
-from kiosk.flow import PIN_MAX_LENGTH
-from kiosk.ui.settings import read_admin_pin
+from kiosk.ui.settings import PIN_MAX_LENGTH, read_admin_pin
 
 
 def refusal(text: str) -> str:
