@@ -25,14 +25,13 @@ _MAX_SEPARATOR_RUN = 3
 # Linear time: each repetition starts with a separator run that cannot contain a digit, so there
 # is one way to match each step, and a failed start gives up after at most 11 digits.
 _CARDLIKE_RE = re.compile(rf"(?<!\d)\d(?:{_SEPARATOR}{{0,{_MAX_SEPARATOR_RUN}}}\d){{11,}}")
-# Texts that are never card numbers and stay untouched: the kiosk's own references (canonical
-# UUIDs, which support searches the logs for) and IPv4 addresses (at most 12 digits, shorter
-# than a card). Fixed-width patterns, so finding them is linear too.
+# The kiosk's own references are canonical UUIDs, which support searches the logs for: they
+# stay untouched. Fixed width, so finding them is linear too.
 _HEX = "[0-9A-Fa-f]"
-_PROTECTED_RE = re.compile(
-    rf"(?<!{_HEX}){_HEX}{{8}}(?:-{_HEX}{{4}}){{3}}-{_HEX}{{12}}(?!{_HEX})"
-    r"|(?<![0-9])(?<![0-9]\.)(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?!\.?[0-9])"
-)
+_UUID_RE = re.compile(rf"(?<!{_HEX}){_HEX}{{8}}(?:-{_HEX}{{4}}){{3}}-{_HEX}{{12}}(?!{_HEX})")
+# A card-like run that is exactly an IPv4 address (at most 12 digits, shorter than a card) is
+# left alone; one that merely contains an address ("9276 000.000.000.000") is masked whole.
+_IPV4_RE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 
 
 class CardRejection(str, Enum):
@@ -103,17 +102,24 @@ def mask_card_numbers_in_text(text: str) -> str:
     """Replace every card-like digit run inside free text by its masked form.
 
     The one scrubber for free text: logs, journal errors and receipt lines all go through it.
-    UUID references and IPv4 addresses are left exactly as they are.
+    UUID references and IPv4 addresses are left exactly as they are. A UUID is taken as a
+    whole token, so only a card number split across a UUID's edge, with the UUID's outer group
+    made of the card's digits, could slip through: a constructed text, not one that occurs.
     """
     pieces: list[str] = []
     start = 0
-    for protected in _PROTECTED_RE.finditer(text):
-        pieces.append(_mask_runs(text[start:protected.start()]))
-        pieces.append(protected.group(0))
-        start = protected.end()
+    for reference in _UUID_RE.finditer(text):
+        pieces.append(_mask_runs(text[start:reference.start()]))
+        pieces.append(reference.group(0))
+        start = reference.end()
     pieces.append(_mask_runs(text[start:]))
     return "".join(pieces)
 
 
 def _mask_runs(text: str) -> str:
-    return _CARDLIKE_RE.sub(lambda m: mask_card(m.group(0)), text)
+    return _CARDLIKE_RE.sub(_masked_run, text)
+
+
+def _masked_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    return run if _IPV4_RE.fullmatch(run) else mask_card(run)
