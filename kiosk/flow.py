@@ -20,7 +20,8 @@ from kiosk.flow_events import (
 )
 # The state and its queries live in kiosk.flow_state; callers keep importing them from here.
 from kiosk.flow_state import (  # noqa: F401
-    ADMIN_LOCKOUT_AFTER, ADMIN_SCREENS, BEFORE_PAYMENT, COUNTDOWN_S, IDLE_SCREENS, PIN_MIN_LENGTH,
+    ADMIN_LOCKOUT_AFTER, ADMIN_SCREENS, BEFORE_PAYMENT, COUNTDOWN_S, IDLE_SCREENS, PIN_MAX_LENGTH,
+    PIN_MIN_LENGTH,
     SCAN_STARTS_SESSION, WAITING_FOR_WORKER, AdminGuard, AdminView, Registration, Screen,
     Session, Settings, State, admin_delay_s, admin_wait_left, countdown, deadline, end_session,
     idle_screen, initial_state, max_typed_digits, may_continue_without_receipt, take_request,
