@@ -11,6 +11,8 @@ command -v shellcheck >/dev/null || apt_needed+=(shellcheck)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || apt_needed+=(fonts-dejavu-core)
 # The UI's QR codes are checked by an independent decoder.
 command -v zbarimg >/dev/null || apt_needed+=(zbar-tools)
+# The speech engine synthesises with espeak-ng (German and English voices).
+command -v espeak-ng >/dev/null || apt_needed+=(espeak-ng)
 if [ ${#apt_needed[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         export DEBIAN_FRONTEND=noninteractive
