@@ -53,8 +53,8 @@ KEY_NAMES: dict[str, dict[str, str]] = {
 }
 
 
-def phrase(language: str, key: str, **values: object) -> str:
-    template = PHRASES[language][key]
+def phrase(language: str, name: str, **values: object) -> str:
+    template = PHRASES[language][name]
     return template.format(**values) if values else template
 
 

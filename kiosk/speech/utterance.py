@@ -142,9 +142,9 @@ def digit_utterance(digit: int, language: str, *, secret: bool) -> Utterance:
     return Utterance(language, (Segment(said, private=not secret),))
 
 
-def phrase_utterance(language: str, key: str, **values: object) -> Utterance:
+def phrase_utterance(language: str, name: str, **values: object) -> Utterance:
     """A fixed phrase (speech on, more time, warnings); private when it carries digits."""
-    said = phrase(language, key, **values)
+    said = phrase(language, name, **values)
     return Utterance(language, (Segment(said, private=any(c.isdigit() for c in said)),))
 
 
