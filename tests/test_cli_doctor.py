@@ -21,10 +21,10 @@ def test_all_ok_against_the_sandbox(sandbox, tmp_path, monkeypatch, capsys):
     config = write_config(tmp_path, sandbox)
     assert cli.main(["doctor", "--config", str(config)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["OK"] * 7
+    assert [line.split()[0] for line in lines] == ["OK"] * 8
     names = [line.split(":")[0].split(None, 1)[1] for line in lines]
-    assert names == ["config", "state directory", "journal", "client secret", "API reachable",
-                     "authentication", "API call"]
+    assert names == ["config", "state directory", "journal", "speech", "client secret",
+                     "API reachable", "authentication", "API call"]
 
 
 def test_missing_config(tmp_path, monkeypatch, capsys):
@@ -86,3 +86,18 @@ def test_unfinished_rows(sandbox, tmp_path):
         assert "1 unfinished top-up(s); run `kiosk recover`" in failed["journal"]
         journal.advance(ref, State.NOT_EXECUTED)
     assert failures(run_checks(str(config))) == {}
+
+
+def test_speech_line_names_the_program(sandbox, tmp_path):
+    import shutil
+    config = write_config(tmp_path, sandbox)
+    checks = {c.name: c for c in run_checks(str(config))}
+    if shutil.which("espeak-ng"):
+        assert checks["speech"].ok and "espeak-ng" in checks["speech"].detail
+        import re
+        for language in ("de", "en"):
+            assert re.search(rf"\b{language} \d+\.\d s of audio in \d+ ms", checks["speech"].detail)
+    with open(config, "a", encoding="utf-8") as f:
+        f.write('\n[speech]\nenabled = false\n')
+    checks = {c.name: c for c in run_checks(str(config))}
+    assert checks["speech"].ok and checks["speech"].detail == "off ([speech] enabled = false)"

@@ -12,7 +12,7 @@ AMOUNTS = [
     (101, "ein Euro eins", "one euro one"),
     (50, "fünfzig Cent", "fifty cents"),
     (1, "ein Cent", "one cent"),
-    (0, "null Cent", "zero cents"),
+    (0, "null Euro", "zero euros"),
     (2199, "einundzwanzig Euro neunundneunzig", "twenty-one euros ninety-nine"),
     (3170, "einunddreißig Euro siebzig", "thirty-one euros seventy"),
     (10000, "einhundert Euro", "one hundred euros"),

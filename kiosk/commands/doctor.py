@@ -58,6 +58,7 @@ def run_checks(config_path: str) -> list[Check]:
     checks = [Check("config", True, f"{config_path} loaded")]
     checks.append(_guard("state directory", lambda: _check_state_dir(config)))
     checks.append(_guard("journal", lambda: _check_journal(config)))
+    checks.append(_guard("speech", lambda: _check_speech(config)))
     secret = _guard("client secret", lambda: _check_secret(config))
     checks.append(secret)
     reachable = _guard("API reachable", lambda: _check_reachable(config))
@@ -101,6 +102,15 @@ def _check_journal(config: Config) -> str:
         raise JournalError(f"{journal.path}: {open_rows} unfinished top-up(s); run `kiosk "
                            f"recover` (the kiosk also settles them before its first customer)")
     return f"{journal.path}: {total} top-up(s), none unfinished"
+
+
+def _check_speech(config: Config) -> str:
+    from kiosk.speech.setup import check_speech
+    from kiosk.speech.synth import SynthesisError
+    try:
+        return check_speech(config)
+    except SynthesisError as exc:
+        raise ConfigError(str(exc).removeprefix("speech: ")) from None
 
 
 def _check_secret(config: Config) -> str:

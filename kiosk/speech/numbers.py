@@ -96,10 +96,14 @@ def spell_amount(cents: int, language: str) -> str:
     sign = "minus " if cents < 0 else ""
     euros, rest = divmod(abs(cents), 100)
     if language == "de":
+        if euros == 0 and rest == 0:
+            return "null Euro"
         if euros == 0:
             return f"{sign}{'ein' if rest == 1 else spell_number(rest, 'de')} Cent"
         head = "ein Euro" if euros == 1 else f"{spell_number(euros, 'de')} Euro"
         return sign + head + (f" {spell_number(rest, 'de')}" if rest else "")
+    if euros == 0 and rest == 0:
+        return "zero euros"
     if euros == 0:
         return f"{sign}{spell_number(rest, 'en')} cent{'' if rest == 1 else 's'}"
     head = f"{spell_number(euros, 'en')} euro{'' if euros == 1 else 's'}"

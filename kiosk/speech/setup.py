@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -13,7 +14,8 @@ from kiosk.flow_events import Event
 from kiosk.liveness import Liveness
 from kiosk.speech.controller import SpeechController
 from kiosk.speech.engine import SpeechEngine, Spoken
-from kiosk.speech.synth import EspeakSynthesizer
+from kiosk.speech.phrases import phrase
+from kiosk.speech.synth import EspeakSynthesizer, SynthesisError, wav_seconds
 
 log = logging.getLogger(__name__)
 
@@ -62,3 +64,23 @@ def open_headset(config: Config, controller: SpeechController, post: Callable[[E
                            **options)
     reader.start()
     return reader
+
+
+def check_speech(config: Config) -> str:
+    """`kiosk doctor`'s speech line: the synthesiser says a word in each voice; raises
+    SynthesisError (a RuntimeError) naming the program when it cannot."""
+    if not config.speech.enabled:
+        return "off ([speech] enabled = false)"
+    synth = synthesizer_for(config)
+    path = synth.available()
+    if path is None:
+        raise SynthesisError(f"{synth.binary} is not installed (sudo apt install espeak-ng), or "
+                             f"set [speech] enabled = false in {config.source or 'the config'}")
+    said = []
+    for language in ("de", "en"):
+        started = time.perf_counter()
+        wav = synth.synthesize(phrase(language, "speech.on"), language)
+        said.append(f"{language} {wav_seconds(wav):.1f} s of audio in "
+                    f"{(time.perf_counter() - started) * 1000:.0f} ms")
+    return (f"{path} ({synth.name}, {config.speech.rate} words/min): " + ", ".join(said)
+            + f"; phrase cache {config.state_dir / CACHE_DIR}")
