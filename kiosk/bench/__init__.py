@@ -1,4 +1,4 @@
-"""`kiosk bench`: measures top-up, card check, reader, receipt and UI costs on this machine.
+"""`kiosk bench`: measures top-up, card check, reader, receipt, UI and speech costs here.
 
 run_bench(BenchOptions.default() | BenchOptions.quick()) -> Report; the command prints
 format_table(report) and can write report.to_json(). Each part lives in its own module.
@@ -22,7 +22,7 @@ from kiosk.bench.report import Report, format_table
 
 __all__ = ["PARTS", "BenchOptions", "Report", "format_table", "run_bench"]
 
-PARTS = ("topup", "reader", "receipt", "ui")
+PARTS = ("topup", "reader", "receipt", "ui", "speech")
 
 
 @dataclass(frozen=True)
@@ -41,12 +41,14 @@ class BenchOptions:
     render_reps: int
     parts: tuple[str, ...] = PARTS
     label: str = "custom"
+    speech_reps: int = 1          # warm passes over every screen x language
+    speech_listen_s: float = 2.0  # how long CPU is sampled while one utterance plays
 
     @classmethod
     def default(cls) -> BenchOptions:
         return cls(topups=500, checks=500, scans=2000, latency_scans=100, encodes=500,
                    prints=5, fast_prints=10, idle_s=10.0, paying_s=5.0, render_reps=5,
-                   label="default")
+                   label="default", speech_reps=3, speech_listen_s=10.0)
 
     @classmethod
     def quick(cls) -> BenchOptions:
@@ -93,6 +95,12 @@ def run_bench(options: BenchOptions, *, workdir: str | os.PathLike[str] | None =
             say("UI ...")
             report.sections.append(bench_ui(idle_s=options.idle_s, paying_s=options.paying_s,
                                             render_reps=options.render_reps))
+        if "speech" in options.parts:
+            from kiosk.bench.speech import bench_speech
+
+            say("speech ...")
+            report.sections.append(bench_speech(base / "speech", reps=options.speech_reps,
+                                                listen_s=options.speech_listen_s))
     report.meta["duration_s"] = round(time.monotonic() - started, 2)
     return report
 
