@@ -8,10 +8,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Literal
 
-from hardware.printer.escpos import Align, Blank, Cut, Document, Rule, Text
+from hardware.printer.escpos import Document
 from hardware.printer.status import Condition, PrinterStatus
 from hardware.printer.transport import PrintError
-from kiosk import __version__
 from kiosk.config import Config
 from kiosk.flow_events import (
     CardInfo,
@@ -26,6 +25,7 @@ from kiosk.journal import State, TopupRow
 from kiosk.metrics import KioskMetrics
 from kiosk.printers import ReceiptPrinter
 from kiosk.receipt import claim_slip, not_charged_slip, topup_receipt
+from kiosk.testprint import build_test_page
 from kiosk.topup import (
     REASON_TEXT,
     CardStatus,
@@ -158,6 +158,16 @@ class KioskBackend:
         if result.reference:
             with self._lock:
                 self._slip_card = (result.reference, number)
+        try:
+            self._after_topup(result, outcome, amount_cents, with_receipt)
+        except Exception:   # bookkeeping only: the customer must still see the journal's outcome
+            log.exception("bookkeeping after top-up %s failed; its outcome stands",
+                          result.reference or "(no row)")
+        return outcome
+
+    def _after_topup(self, result: TopupResult, outcome: TopupOutcome, amount_cents: int,
+                     with_receipt: bool) -> None:
+        """Owed receipt, metrics and API trouble after a top-up; never changes its outcome."""
         label = metrics_outcome(result)
         if label is None and not with_receipt and result.reference:
             # The customer chose to go on without a receipt: it stays owed, for a reprint.
@@ -167,7 +177,6 @@ class KioskBackend:
             self.metrics.topup_finished(label, amount_cents)
         if outcome.kind == "unreachable":
             self._api_trouble(result.error or "payment service unreachable")
-        return outcome
 
     # --- printing -----------------------------------------------------------------------------
 
@@ -216,18 +225,7 @@ class KioskBackend:
         return result
 
     def test_print(self) -> PrintResult:
-        kiosk = self.config.kiosk
-        document = Document((
-            Text(kiosk.merchant_name, bold=True, align=Align.CENTER),
-            Rule(),
-            Text("TESTDRUCK / TEST PRINT", bold=True, align=Align.CENTER),
-            Text("ÄÖÜ äöü ß €", align=Align.CENTER),
-            Blank(),
-            Text(f"Kiosk {kiosk.id} · {datetime.now().strftime('%d.%m.%Y %H:%M')}"),
-            Text(f"Software {__version__}"),
-            Cut(),
-        ))
-        return self._print(document, "test page")
+        return self._print(build_test_page(self.config, datetime.now()), "test page")
 
     def journal_rows(self, limit: int) -> Sequence[JournalRow]:
         return [JournalRow(_local(row.created_at).strftime("%Y-%m-%d %H:%M"), row.reference,

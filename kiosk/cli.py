@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.commands.topup",
     "kiosk.commands.journal",
     "kiosk.commands.doctor",
+    "kiosk.commands.test_print",
     "kiosk.commands.sandbox",
     "kiosk.commands.bench",
     "kiosk.commands.run",

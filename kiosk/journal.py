@@ -327,6 +327,13 @@ class Journal:
             "SELECT * FROM topups WHERE state = ? ORDER BY id", (State.RECEIPT_OWED.value,)
         )
 
+    def not_executed_since(self, reason: str, since: str) -> list[TopupRow]:
+        """NOT_EXECUTED rows with `reason`, created at or after `since` (UTC ISO), oldest first."""
+        return self._query(
+            "SELECT * FROM topups WHERE state = ? AND reason = ? AND created_at >= ? ORDER BY id",
+            (State.NOT_EXECUTED.value, reason, since),
+        )
+
     def counts(self) -> dict[State, int]:
         """Rows per state (every state present, zero when none), for metrics."""
         counts = {state: 0 for state in State}

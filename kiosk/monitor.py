@@ -143,6 +143,7 @@ class Supervisor:
             self._probe_once()
             if self.api_ok:
                 self._settle_open_rows()
+                self.service.sweep_orphans()   # rate-limited inside; never raises
             self._nudge.wait(self.interval)
             self._nudge.clear()
 
@@ -189,7 +190,7 @@ class Supervisor:
             log.info("recovering %d unfinished top-up(s) before the first customer",
                      len(open_rows))
             self._show_recovering(True)
-            self.service.recover(self._stop)
+            self.service.recover(self._stop, claims=False)   # claims settle in the background
             if self._stop.is_set():
                 return
         # Also after a restart that found nothing left to do: a crash in the middle of

@@ -63,15 +63,18 @@ if [ -n "$ROOT" ]; then
 fi
 R=$ROOT  # every path written below is "$R/<absolute path on the kiosk>"
 
-# Paths on the kiosk; kiosk.service names the same ones (tests/test_install.py checks).
+# shellcheck source=systemd/lib.sh
+. "$SOURCE/systemd/lib.sh"
 VENV=/opt/kiosk/venv
-ETC=/etc/kiosk
-CONFIG=$ETC/kiosk.toml
-# Secrets, handed to the service by LoadCredential= (kiosk.service) under the same names.
-SECRETS=(client_secret admin_pin)
-STATE=/var/lib/kiosk
+ETC=$KIOSK_ETC
+CONFIG=$KIOSK_CONFIG
+SECRETS=("${KIOSK_SECRETS[@]}")
+STATE=$KIOSK_STATE
 UNIT=/etc/systemd/system/kiosk.service
-RULES=/etc/udev/rules.d/99-kiosk.rules
+# kiosk.service starts /usr/bin/kiosk (the Debian package's); here it runs from the venv.
+DROPIN=/etc/systemd/system/kiosk.service.d/venv.conf
+DOC=/usr/share/doc/kiosk/README.md
+RULES=$KIOSK_RULES
 SYSUSERS=/etc/sysusers.d/kiosk.conf
 # Debian's builds: SDL with kmsdrm + Mesa for the Pi's GPU, and security updates through apt.
 # The venv sees them (--system-site-packages); pip then only installs the kiosk itself.
@@ -97,7 +100,8 @@ if [ "$UNINSTALL" = 1 ]; then
         systemctl --root="$R" disable kiosk.service >/dev/null 2>&1 || true
     fi
     rm -f "$R/etc/systemd/system/multi-user.target.wants/kiosk.service"
-    rm -f "$R$UNIT" "$R$RULES"
+    rm -f "$R$UNIT" "$R$RULES" "$R$DROPIN" "$R$DOC"
+    rmdir "$R${DROPIN%/*}" "$R${DOC%/*}" 2>/dev/null || true
     rm -rf "$R/opt/kiosk"
     if live; then
         systemctl daemon-reload
@@ -149,18 +153,8 @@ if [ -e "$R$CONFIG" ]; then
 else
     tmp=$(mktemp "$R$ETC/.kiosk.toml.XXXXXX")
     trap 'rm -f "$tmp"' EXIT
-    # The service reads the secret from $CREDENTIALS_DIRECTORY (LoadCredential=client_secret),
-    # where a bare file name is looked up; the journal lives in the StateDirectory.
-    sed -e 's|^credentials_file = .*|credentials_file = "client_secret"|' \
-        -e '/^\[state\]/,/^\[/ s|^directory = .*|directory = "'"$STATE"'"|' \
-        "$SOURCE/kiosk/kiosk.example.toml" > "$tmp"
-    if [ -n "$SCANNER_ID" ]; then
-        sed -i -e '/^\[reader\]/,/^\[/ s|^device = .*|device = "/dev/input/kiosk-scanner"|' "$tmp"
-    fi
-    grep -qx 'credentials_file = "client_secret"' "$tmp" \
-        || die "kiosk/kiosk.example.toml has no 'credentials_file = ...' line to adjust"
-    grep -qx "directory = \"$STATE\"" "$tmp" \
-        || die "kiosk/kiosk.example.toml has no [state] 'directory = ...' line to adjust"
+    kiosk_config_from_example "$SOURCE/kiosk/kiosk.example.toml" "$SCANNER_ID" > "$tmp" \
+        || die "cannot make $CONFIG from kiosk/kiosk.example.toml"
     # Readable by the service (group kiosk), writable by root only; it holds no secret.
     chown 0:"$KIOSK_GID" "$tmp"
     chmod 0640 "$tmp"
@@ -212,32 +206,21 @@ if [ "$SKIP_VENV" = 0 ]; then
     [ -x "$R$VENV/bin/kiosk" ] || die "pip did not install $VENV/bin/kiosk"
 fi
 if [ -f "$SOURCE/README.md" ]; then
-    install -D -m 0644 "$SOURCE/README.md" "$R/opt/kiosk/README.md"  # Documentation= of the unit
+    install -D -m 0644 "$SOURCE/README.md" "$R$DOC"  # Documentation= of the unit
 fi
 
 # --- systemd unit and udev rules ---------------------------------------------------------------
 
 install -D -m 0644 "$SOURCE/systemd/kiosk.service" "$R$UNIT"
+install -d -m 0755 "$R${DROPIN%/*}"
+printf '%s\n' "# Written by systemd/install.sh: the kiosk runs from its virtual environment." \
+    "[Service]" "ExecStart=" "ExecStart=$VENV/bin/kiosk run --config $CONFIG" > "$R$DROPIN"
+chmod 0644 "$R$DROPIN"
 
-previous_id() {  # the id an earlier run wrote into the rules, so an update keeps it
-    [ -f "$R$RULES" ] || return 0
-    sed -n "s/^# $1-id: \([0-9a-f]\{4\}:[0-9a-f]\{4\}\)\$/\1/p" "$R$RULES"
-}
-[ -n "$PRINTER_ID" ] || PRINTER_ID=$(previous_id printer)
-[ -n "$SCANNER_ID" ] || SCANNER_ID=$(previous_id scanner)
-rule_args() {  # rule_args NAME ID -> sed expressions for one device's placeholders
-    local name=$1 id=$2 on="" vendor=0000 product=0000 shown=none
-    if [ -n "$id" ]; then
-        vendor=${id%:*}; product=${id#*:}; shown=$id
-    else
-        on="# (no --${name,,}-id) "
-    fi
-    printf '%s\n' -e "s|@${name}_ON@|$on|" -e "s|@${name}_VENDOR@|$vendor|g" \
-        -e "s|@${name}_PRODUCT@|$product|g" -e "s|@${name}_ID@|$shown|g"
-}
-mapfile -t rule_sed < <(rule_args PRINTER "$PRINTER_ID"; rule_args SCANNER "$SCANNER_ID")
+[ -n "$PRINTER_ID" ] || PRINTER_ID=$(kiosk_previous_id "$R$RULES" printer)
+[ -n "$SCANNER_ID" ] || SCANNER_ID=$(kiosk_previous_id "$R$RULES" scanner)
 install -d -m 0755 "$R/etc/udev/rules.d"
-sed "${rule_sed[@]}" "$SOURCE/systemd/99-kiosk.rules.in" > "$R$RULES.tmp"
+kiosk_render_rules "$SOURCE/systemd/99-kiosk.rules.in" "$PRINTER_ID" "$SCANNER_ID" > "$R$RULES.tmp"
 chmod 0644 "$R$RULES.tmp"
 mv "$R$RULES.tmp" "$R$RULES"
 if grep -q '@[A-Z_]*@' "$R$RULES"; then die "unfilled placeholder left in $RULES"; fi

@@ -11,6 +11,10 @@ command -v shellcheck >/dev/null || apt_needed+=(shellcheck)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || apt_needed+=(fonts-dejavu-core)
 # The UI's QR codes are checked by an independent decoder.
 command -v zbarimg >/dev/null || apt_needed+=(zbar-tools)
+# The Debian package: dpkg-deb builds it from a wheel made by Debian's python3 (no network).
+command -v dpkg-deb >/dev/null || apt_needed+=(dpkg)
+/usr/bin/python3 -c 'import setuptools, wheel' 2>/dev/null \
+    || apt_needed+=(python3-setuptools python3-wheel)
 # The speech engine synthesises with espeak-ng (German and English voices).
 command -v espeak-ng >/dev/null || apt_needed+=(espeak-ng)
 if [ ${#apt_needed[@]} -gt 0 ]; then

@@ -111,3 +111,23 @@ def test_reprint_with_an_empty_journal_says_so(sandbox, tmp_path, capsys):
     config = write_client_config(sandbox, tmp_path / "kiosk.toml")
     assert main(["reprint", "--config", str(config), "--text"]) == 1
     assert "no such receipt" in capsys.readouterr().err
+
+
+def test_the_outcome_stands_when_the_bookkeeping_after_the_topup_fails(make_kiosk, sandbox,  # noqa: F811
+                                                                      monkeypatch):
+    """Issue 9 finding 5: a failure after the top-up ended (here: metrics) must not turn its
+    outcome into a claim without reference; the customer sees what the journal says."""
+    k = make_kiosk()
+
+    def broken_metrics(label: str, cents: int) -> None:
+        raise RuntimeError("metrics registry broke")
+
+    monkeypatch.setattr(k.runtime.metrics, "topup_finished", broken_metrics)
+    sandbox.inject("start", Fault.refuse("ProductNotAllowedException", status=403))
+    k.choose(FUNDED_CARD, 1000)
+    k.drive.tap("confirm")
+    k.reach(Screen.NOT_CHARGED)
+    row = k.journal_rows()[0]
+    assert row.state is State.NOT_EXECUTED
+    assert k.ui.state.session.outcome.reference == row.reference
+    assert not [c for c in sandbox.ledger if c.amount > 0]

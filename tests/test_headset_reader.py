@@ -63,3 +63,14 @@ def test_devices_without_a_jack_switch_are_passed_over() -> None:
     assert status.connected is False
     assert "no input device named *Headphone* with a headphone switch" in status.reason
     assert all(d.closed for d in scanner.opened + scanner.others_opened)
+
+
+def test_probe_names_the_jack_device() -> None:
+    jack = VirtualHeadsetJack()
+    reader = HeadsetReader(lambda event: None, open_device=jack.open_device,
+                           list_devices=jack.list_devices, active_switches=jack.active_switches)
+    try:
+        assert reader.probe() == jack.name
+        assert jack.opened[-1].closed
+    finally:
+        reader.stop()

@@ -98,12 +98,16 @@ def test_fresh_install_writes_exactly_these_files(root):
         "/var": ("dir", 0o755, 0, 0),
         "/var/lib": ("dir", 0o755, 0, 0),
         "/var/lib/kiosk": ("dir", 0o700, k_uid, k_gid),
-        "/opt": ("dir", 0o755, 0, 0),
-        "/opt/kiosk": ("dir", 0o755, 0, 0),
-        "/opt/kiosk/README.md": ("file", 0o644, 0, 0),
+        "/usr": ("dir", 0o755, 0, 0),
+        "/usr/share": ("dir", 0o755, 0, 0),
+        "/usr/share/doc": ("dir", 0o755, 0, 0),
+        "/usr/share/doc/kiosk": ("dir", 0o755, 0, 0),
+        "/usr/share/doc/kiosk/README.md": ("file", 0o644, 0, 0),
         "/etc/systemd": ("dir", 0o755, 0, 0),
         "/etc/systemd/system": ("dir", 0o755, 0, 0),
         "/etc/systemd/system/kiosk.service": ("file", 0o644, 0, 0),
+        "/etc/systemd/system/kiosk.service.d": ("dir", 0o755, 0, 0),
+        "/etc/systemd/system/kiosk.service.d/venv.conf": ("file", 0o644, 0, 0),
         "/etc/systemd/system/multi-user.target.wants": ("dir", 0o755, 0, 0),
         "/etc/systemd/system/multi-user.target.wants/kiosk.service": ("link", 0o777, 0, 0),
         "/etc/udev": ("dir", 0o755, 0, 0),
@@ -357,6 +361,8 @@ def test_uninstall_keeps_journal_config_and_user(root):
     assert not (root / "etc/systemd/system/multi-user.target.wants/kiosk.service").is_symlink()
     assert not (root / "etc/udev/rules.d/99-kiosk.rules").exists()
     assert not (root / "opt/kiosk").exists()
+    assert not (root / "etc/systemd/system/kiosk.service.d").exists()
+    assert not (root / "usr/share/doc/kiosk").exists()
     assert journal.read_bytes() == b"SQLite format 3\x00"
     assert (root / "etc/kiosk/kiosk.toml").read_bytes() == config_before
     assert (root / "etc/kiosk/client_secret").exists()
@@ -397,5 +403,6 @@ def test_full_install_runs_and_the_installed_unit_verifies(root):
 def test_installer_passes_shellcheck():
     if shutil.which("shellcheck") is None:
         pytest.skip("shellcheck missing (tests/run.sh installs it)")
-    result = subprocess.run(["shellcheck", str(INSTALL)], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(["shellcheck", "-x", str(INSTALL)], capture_output=True, text=True,
+                            timeout=60, cwd=REPO)
     assert result.returncode == 0, result.stdout

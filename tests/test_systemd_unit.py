@@ -97,7 +97,7 @@ def test_service_settings_the_kiosk_relies_on():
     assert one("Type") == "notify" and one("NotifyAccess") == "main"
     assert one("Restart") == "always"
     assert s["[Unit] StartLimitIntervalSec"] == ["0"]  # never give up for good
-    assert one("ExecStart") == "/opt/kiosk/venv/bin/kiosk run --config /etc/kiosk/kiosk.toml"
+    assert one("ExecStart") == "/usr/bin/kiosk run --config /etc/kiosk/kiosk.toml"
     assert one("User") == "kiosk"
     assert set(one("SupplementaryGroups").split()) == {"input", "dialout", "video", "render", "audio"}
     assert one("StateDirectory") == "kiosk" and one("ConfigurationDirectory") == "kiosk"

@@ -13,8 +13,9 @@ from tests.fixtures.sandbox import CARD
 from tests.test_topup_env import make_service
 
 
-class Crash(Exception):
-    """The process dying right after a journal commit, in-process."""
+class Crash(BaseException):
+    """The process dying right after a journal commit, in-process. A BaseException, as
+    nothing in a dying process handles its death."""
 
 
 def crash_at(at: State):

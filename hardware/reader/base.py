@@ -87,6 +87,14 @@ class ReaderThread(ABC):
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    @abstractmethod
+    def probe(self) -> str:
+        """Open the device as the thread would and release it at once; its name, or "".
+
+        For checks while the thread is not running (`kiosk doctor`); raises OSError (or the
+        serial library's error) with the reason.
+        """
+
     # --- for subclasses --------------------------------------------------------------------
 
     @property

@@ -94,6 +94,12 @@ class EvdevReader(ReaderThread):
                     os.close(fd)
             self._wake_r = self._wake_w = -1
 
+    def probe(self) -> str:
+        device = self._open()
+        name = device.name
+        self._release(device)
+        return name
+
     # --- discovery ---------------------------------------------------------------------------
 
     def _open(self) -> InputDeviceLike:

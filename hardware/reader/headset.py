@@ -112,6 +112,14 @@ class HeadsetReader(ReaderThread):
         raise OSError(errno.ENOENT, f"no input device named *{self.name_match}* with a "
                                     f"headphone switch (the sound card may not report the jack)")
 
+    def probe(self) -> str:
+        """The jack's input device name, opened and closed again (for `kiosk doctor`)."""
+        device = self._open()
+        try:
+            return str(device.name)
+        finally:
+            device.close()
+
     def _changed(self, plugged: bool) -> None:
         if plugged != self.plugged:
             self.plugged = plugged

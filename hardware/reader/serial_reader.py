@@ -56,6 +56,11 @@ class SerialReader(ReaderThread):
             if self._open_port is not None:
                 self._open_port.cancel_read()  # wakes a read() blocked in select
 
+    def probe(self) -> str:
+        port = self._serial_factory(self.port, self.baudrate, timeout=0, exclusive=True)
+        port.close()
+        return ""  # a serial port has no name of its own
+
     def _run(self) -> None:
         while not self.stopping:
             try:

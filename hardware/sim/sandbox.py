@@ -6,7 +6,7 @@ import json
 import logging
 import socket
 import threading
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from hardware.sim.sandbox_faults import Fault, FaultPlan
 from hardware.sim.sandbox_http import (
@@ -71,6 +71,8 @@ class SandboxServer:
         self._connections: set[socket.socket] = set()
         self._requests: list[RequestRecord] = []
         self.connections_opened = 0
+        self._late: list[Callable[[], Any]] = []   # work of calls hit by Fault.late()
+        self._late_lock = threading.Lock()
 
     # --- life cycle -----------------------------------------------------------------------
 
@@ -161,6 +163,19 @@ class SandboxServer:
     def attempts(self, call: str) -> int:
         """How many times `call` reached the sandbox."""
         return self.faults.attempts(call)
+
+    def _hold_late(self, work: Callable[[], Any]) -> None:
+        """Keep the work of a call that Fault.late() leaves unanswered for commit_late()."""
+        with self._late_lock:
+            self._late.append(work)
+
+    def commit_late(self) -> int:
+        """Do now the work of every call that Fault.late() left unanswered; how many."""
+        with self._late_lock:
+            held, self._late = self._late, []
+        for work in held:
+            work()
+        return len(held)
 
     def confirm_device(self, user_code: str) -> None:
         self.state.confirm_device(user_code)

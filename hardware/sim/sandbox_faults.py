@@ -24,6 +24,8 @@ class Fault:
       other_json     answer `status` with JSON that is not the API's ({"message": "OK"})
       token_expired  the bearer token of this call expires just before it is checked
       refuse         answer `status` with the API error `error` / `code` (nothing done)
+      late           close the connection without an answer and do nothing yet: the work is
+                     held until SandboxServer.commit_late() (a request the API executes late)
     after_commit: for drop, reset, server_error, not_json and empty: the work is done first
     (the card credited), only the answer is lost. Otherwise nothing is done.
     (other_json is a lost answer too: the client cannot read the outcome from it.)
@@ -77,6 +79,10 @@ class Fault:
     def refuse(cls, error: str, *, status: int = 400, code: int | None = None,
                details: str = "") -> "Fault":
         return cls("refuse", status=status, error=error, code=code, details=details)
+
+    @classmethod
+    def late(cls) -> "Fault":
+        return cls("late")
 
     @property
     def loses_answer(self) -> bool:

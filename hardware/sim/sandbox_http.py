@@ -7,7 +7,7 @@ import json
 import socket
 import struct
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from hardware.sim.sandbox_faults import Fault, FaultPlan
@@ -34,6 +34,7 @@ class SandboxHooks(Protocol):
     def _begin(self) -> None: ...
     def _end(self, method: str, path: str, status: int) -> None: ...
     def _pause(self, seconds: float) -> bool: ...
+    def _hold_late(self, work: Callable[[], Any]) -> None: ...
     def _cashless_outcome(self) -> str | None: ...
 
 
@@ -144,6 +145,9 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         if fault is not None and fault.kind == "delay":
             if not sandbox._pause(fault.seconds):
                 return self._no_answer(reset=False)
+        if fault is not None and fault.kind == "late":
+            sandbox._hold_late(work)   # the API does it later; the client hears nothing
+            return self._no_answer(reset=False)
         if fault is not None and fault.kind == "refuse":
             return self._json(*api_error(fault.status, fault.error,
                                          fault.details or "Refused by the sandbox", fault.code))

@@ -1,177 +1,97 @@
-"""`kiosk doctor`: check config, state directory, journal, secret, API reachability and authentication."""
+"""`kiosk doctor`: one line per check of config, secret, storage, clock, API, printer, scanner
+and speech."""
 
 from __future__ import annotations
 
 import argparse
-import tempfile
-from dataclasses import dataclass
-from typing import Callable
-from urllib.parse import urlsplit
-
-import requests
+import json
+from typing import Callable, Sequence
 
 from kiosk.cli import add_config_argument
-from kiosk.config import Config, ConfigError, load_config, read_secret_file
-from kiosk.journal import Journal, JournalError
-from kiosk.secuconnect.client import SecuconnectClient
-from kiosk.secuconnect.errors import (
-    ApiError,
-    AuthError,
-    NotSentError,
-    OutcomeUnknownError,
-    SecuconnectError,
+from kiosk.config import Config, ConfigError, load_config
+from kiosk.diagnose import Check, guard
+
+# The user kiosk.service runs as (User= in systemd/kiosk.service, created by the package).
+SERVICE_USER = "kiosk"
+# In the order they run; --skip takes these names.
+CHECK_NAMES: tuple[str, ...] = (
+    "config", "state directory", "journal", "clock", "client secret", "API reachable",
+    "authentication", "printer", "scanner", "speech",
 )
-from kiosk.secuconnect.transport import new_session
-
-
-@dataclass(frozen=True)
-class Check:
-    name: str
-    ok: bool
-    detail: str
-
-    def line(self) -> str:
-        return f"{'OK  ' if self.ok else 'FAIL'}  {self.name}: {self.detail}"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("doctor", help="check configuration, storage and the payment service",
-                            description="Run each check and print OK or FAIL with the reason. "
-                                        "Exit code 0 only when every check passed.")
+    parser = sub.add_parser(
+        "doctor", help="check config, secret, storage, clock, API, printer and scanner",
+        description="Run each check and print OK or FAIL with the reason, one line each. "
+                    "Exit code 0 only when every check passed. Creates and changes nothing; "
+                    "stop the kiosk first (sudo systemctl stop kiosk), it holds printer and "
+                    "scanner.")
     add_config_argument(parser)
+    parser.add_argument("--json", action="store_true",
+                        help="print the results as one JSON object (for scripts)")
+    parser.add_argument("--skip", action="append", default=[], choices=CHECK_NAMES[1:],
+                        metavar="CHECK", help="leave out a check (repeatable): "
+                        + ", ".join(CHECK_NAMES[1:]))
+    parser.add_argument("--only", action="append", default=[], choices=CHECK_NAMES[1:],
+                        metavar="CHECK", help="run only this check (repeatable), after the "
+                        "config; e.g. --only journal")
+    parser.add_argument("--service-user", default=SERVICE_USER,
+                        help=f"the user the state directory must belong to (default "
+                             f"{SERVICE_USER}, as kiosk.service runs)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    checks = run_checks(args.config)
-    for check in checks:
-        print(check.line())
-    return 0 if all(c.ok for c in checks) else 1
+    skip = [*args.skip, *(n for n in CHECK_NAMES[1:] if args.only and n not in args.only)]
+    checks = run_checks(args.config, service_user=args.service_user, skip=skip)
+    ok = all(c.ok for c in checks)
+    if args.json:
+        print(json.dumps({"ok": ok, "config": args.config,
+                          "checks": [c.as_dict() for c in checks]}, ensure_ascii=False))
+    else:
+        for check in checks:
+            print(check.line())
+    return 0 if ok else 1
 
 
-def run_checks(config_path: str) -> list[Check]:
+def run_checks(config_path: str, *, service_user: str = SERVICE_USER,
+               skip: Sequence[str] = ()) -> list[Check]:
     """Every check in order; a check that others depend on stops those that cannot run."""
+    # Imported here: every command's parser is built at start-up, `kiosk run` too, and must
+    # not wait for the HTTP stack and the device libraries the checks use.
+    from kiosk.diagnose.api import check_auth, check_reachable
+    from kiosk.diagnose.clock import check_clock
+    from kiosk.diagnose.devices import check_printer, check_scanner
+    from kiosk.diagnose.secret import check_secret
+    from kiosk.diagnose.storage import check_journal, check_state_dir
+    from kiosk.speech.setup import check_speech
+
     try:
         config = load_config(config_path)
     except ConfigError as exc:
         return [Check("config", False, str(exc))]
     checks = [Check("config", True, f"{config_path} loaded")]
-    checks.append(_guard("state directory", lambda: _check_state_dir(config)))
-    checks.append(_guard("journal", lambda: _check_journal(config)))
-    checks.append(_guard("speech", lambda: _check_speech(config)))
-    secret = _guard("client secret", lambda: _check_secret(config))
-    checks.append(secret)
-    reachable = _guard("API reachable", lambda: _check_reachable(config))
-    checks.append(reachable)
-    if secret.ok and reachable.ok:
-        checks.extend(_check_api(config))
-    else:
-        checks.append(Check("authentication", False,
-                            "skipped: needs a readable client secret and a reachable API"))
-    return checks
 
+    def add(name: str, check: Callable[[Config], str]) -> Check | None:
+        if name in skip:
+            return None
+        result = guard(name, lambda: check(config))
+        checks.append(result)
+        return result
 
-def _guard(name: str, check: Callable[[], str]) -> Check:
-    """Run one check: its return value is the OK detail, an exception the FAIL reason."""
-    try:
-        return Check(name, True, check())
-    except (ConfigError, JournalError, SecuconnectError) as exc:
-        return Check(name, False, str(exc))
-    except OSError as exc:
-        return Check(name, False, f"{exc.filename or ''} {exc.strerror or exc}".strip())
-
-
-def _check_state_dir(config: Config) -> str:
-    directory = config.state_dir
-    if not directory.is_dir():
-        raise ConfigError(f"{directory}: state directory does not exist ([state] directory in "
-                          f"{config.source}); create it, owned by the kiosk user")
-    try:
-        with tempfile.NamedTemporaryFile(dir=directory, prefix=".doctor-"):
-            pass
-    except OSError as exc:
-        raise ConfigError(f"{directory}: state directory is not writable: {exc.strerror}") from None
-    return f"{directory} is writable"
-
-
-def _check_journal(config: Config) -> str:
-    with Journal.open_in(config.state_dir) as journal:
-        open_rows = len(journal.unfinished())
-        total = sum(journal.counts().values())
-    if open_rows:
-        raise JournalError(f"{journal.path}: {open_rows} unfinished top-up(s); run `kiosk "
-                           f"recover` (the kiosk also settles them before its first customer)")
-    return f"{journal.path}: {total} top-up(s), none unfinished"
-
-
-def _check_speech(config: Config) -> str:
-    from kiosk.speech.setup import check_speech
-    from kiosk.speech.synth import SynthesisError
-    try:
-        return check_speech(config)
-    except SynthesisError as exc:
-        raise ConfigError(str(exc).removeprefix("speech: ")) from None
-
-
-def _check_secret(config: Config) -> str:
-    path = config.api.credentials_file
-    if not path:
-        raise ConfigError(f"{config.source}: [api] credentials_file is empty; name the file "
-                          f"holding the client secret (chmod 600)")
-    read_secret_file(path, "client secret")
-    return f"{path} is readable by its owner only"
-
-
-def _check_reachable(config: Config) -> str:
-    """Any HTTP answer from the API host counts: this checks network, DNS and TLS only."""
-    url = config.api.base_url
-    host = urlsplit(url).netloc
-    session = new_session()
-    try:
-        response = session.get(url, timeout=(config.api.connect_timeout, config.api.read_timeout),
-                               allow_redirects=False)
-    except requests.exceptions.SSLError as exc:
-        raise NotSentError(f"{host}: TLS handshake or certificate refused: {exc}") from None
-    except requests.exceptions.ConnectionError as exc:
-        raise NotSentError(f"{host}: cannot connect ({_short(exc)}); check network, DNS and "
-                           f"[api] base_url") from None
-    except requests.exceptions.Timeout:
-        raise NotSentError(f"{host}: no answer within {config.api.read_timeout:g} s") from None
-    finally:
-        session.close()
-    return f"{host} answers (HTTP {response.status_code})"
-
-
-def _check_api(config: Config) -> list[Check]:
-    try:
-        client = SecuconnectClient.from_config(config)
-    except ConfigError as exc:
-        return [Check("authentication", False, str(exc))]
-    try:
-        try:
-            client.auth.access_token()
-        except AuthError as exc:
-            hint = "register the kiosk: `kiosk register`" if exc.error == "not_registered" else \
-                "check [api] client_id and the client secret"
-            return [Check("authentication", False, f"refused: {exc}; {hint}")]
-        except SecuconnectError as exc:
-            return [Check("authentication", False,
-                          f"token endpoint {config.api.resolved_token_url}: {exc}")]
-        checks = [Check("authentication", True, f"access token obtained ({config.api.auth_mode})")]
-        try:
-            client.ping()
-        except ApiError as exc:
-            checks.append(Check("API call", False, f"refused: {exc}"))
-        except (NotSentError, OutcomeUnknownError, AuthError) as exc:
-            checks.append(Check("API call", False, str(exc)))
+    add("state directory", lambda c: check_state_dir(c, service_user))
+    add("journal", check_journal)
+    add("clock", lambda c: check_clock())
+    secret = add("client secret", check_secret)
+    reachable = add("API reachable", check_reachable)
+    if "authentication" not in skip:
+        if (secret is None or secret.ok) and (reachable is None or reachable.ok):
+            checks.extend(check_auth(config))
         else:
-            checks.append(Check("API call", True, "Smart Transactions answer with this token"))
-        return checks
-    finally:
-        client.close()
-
-
-def _short(exc: Exception) -> str:
-    text = str(exc)
-    return text if len(text) <= 160 else text[:157] + "..."
-
+            checks.append(Check("authentication", False,
+                                "skipped: needs a readable client secret and a reachable API"))
+    add("printer", check_printer)
+    add("scanner", check_scanner)
+    add("speech", check_speech)
+    return checks

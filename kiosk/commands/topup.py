@@ -6,22 +6,30 @@ import argparse
 import contextlib
 import sys
 import threading
-from typing import Iterator, TextIO
+from typing import Callable, Iterator, TextIO
 
 from kiosk.cards import check_card_number
 from kiosk.cli import EXIT_JOURNAL, add_config_argument, load_config_for
 from kiosk.config import Config
-from kiosk.journal import Journal, JournalError
+from kiosk.journal import Journal, JournalError, State, TopupRow
 from kiosk.money import AmountError, format_amount, parse_amount
 from kiosk.secuconnect.client import SecuconnectClient
 from kiosk.secuconnect.models import ReceiptLine
-from kiosk.topup import REASON_TEXT, Outcome, TopupResult, TopupService
+from kiosk.topup import (
+    REASON_TEXT,
+    Outcome,
+    TopupResult,
+    TopupService,
+    handed_over,
+    local_refusal,
+)
 
 # Exit codes: 0 credited (or nothing left to recover), 1 not credited, 2 configuration refused
 # (kiosk.cli), 3 outcome not settled (claim; recovery goes on at the next start), 4 journal.
 EXIT_NOT_CREDITED = 1
 EXIT_UNRESOLVED = 3
 RECEIPT_WIDTH = 42
+CREDITED = frozenset({State.CONFIRMED, State.RECEIPT_OWED, State.DONE})
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -75,58 +83,102 @@ def run_topup(args: argparse.Namespace) -> int:
     except AmountError as exc:
         print(f"kiosk topup: --amount: {exc}", file=sys.stderr)
         return EXIT_NOT_CREDITED
+    refused = local_refusal(config.topup, form.number, amount)
+    if refused is not None:   # answered before any wait for recovery
+        _output(lambda out: _print_result(refused, out))
+        return EXIT_NOT_CREDITED
     try:
         with open_service(config) as service:
-            if not _recover(service, args.recover_timeout, sys.stdout):
+            # Claims already handed out do not hold up a new top-up (`kiosk recover` and the
+            # running kiosk settle them); a row without one must be settled first.
+            if not _recover(service, args.recover_timeout, claims=False):
                 print("kiosk topup: earlier top-ups are still unresolved; no new top-up "
                       "(run `kiosk recover` when the payment service is reachable)",
                       file=sys.stderr)
                 return EXIT_UNRESOLVED
             result = service.topup(form.number, amount, start_type=args.start_type)
-            _print_result(result, sys.stdout)
+            _output(lambda out: _print_result(result, out))
             if result.outcome is Outcome.CONFIRMED and result.reference:
-                _print_receipt(result.receipt, sys.stdout)
-                service.receipt_printed(result.reference)
+                _hand_out_receipt(service, result)
+            # The journal row is the truth, whatever happened to the output.
+            row = service.journal.get(result.reference) if result.reference else None
     except JournalError as exc:
         print(f"kiosk topup: {exc}", file=sys.stderr)
         return EXIT_JOURNAL
-    if result.outcome is Outcome.CONFIRMED:
+    if row is None:
+        return EXIT_NOT_CREDITED   # refused before a row was written
+    return exit_code(row)
+
+
+def exit_code(row: TopupRow) -> int:
+    """The exit code a top-up's journal row stands for."""
+    if row.state in CREDITED:
         return 0
-    return EXIT_UNRESOLVED if result.outcome is Outcome.UNRESOLVED else EXIT_NOT_CREDITED
+    if row.state is State.NOT_EXECUTED:
+        return EXIT_NOT_CREDITED
+    return EXIT_UNRESOLVED   # a claim, or still open
 
 
 def run_recover(args: argparse.Namespace) -> int:
     config = load_config_for(args)
     try:
         with open_service(config) as service:
+            for stx_id in service.sweep_orphans(force=True):
+                _output(lambda out, stx_id=stx_id: out.write(
+                    f"aborted late transaction {stx_id} of a top-up found not created\n"))
             if not service.journal.unfinished():
-                print("nothing to recover")
+                _output(lambda out: out.write("nothing to recover\n"))
                 return 0
-            settled = _recover(service, args.timeout, sys.stdout)
+            settled = _recover(service, args.timeout, claims=True)
     except JournalError as exc:
         print(f"kiosk recover: {exc}", file=sys.stderr)
         return EXIT_JOURNAL
     return 0 if settled else EXIT_UNRESOLVED
 
 
-def _recover(service: TopupService, timeout: float, out: TextIO) -> bool:
-    """Recover with a time limit; print each settled row. True when nothing is left open."""
+def _recover(service: TopupService, timeout: float, *, claims: bool) -> bool:
+    """Recover with a time limit; print each settled row. True when nothing is left open
+    (with `claims=False`: nothing but claims already handed out)."""
     stop = threading.Event()
     timer = threading.Timer(timeout, stop.set)
     timer.daemon = True
     timer.start()
     try:
-        results = service.recover(stop)
+        results = service.recover(stop, claims=claims) or []
     finally:
         timer.cancel()
     for result in results:
-        out.write("recovered: ")
-        _print_result(result, out)
+        _output(lambda out, result=result: (out.write("recovered: "), _print_result(result, out)))
         if result.outcome is Outcome.CONFIRMED and result.reference:
-            # Headless: the receipt owed goes to stdout, which settles it.
-            _print_receipt(result.receipt, out)
-            service.receipt_printed(result.reference)
-    return not service.journal.unfinished()
+            _hand_out_receipt(service, result)
+    return not [row for row in service.journal.unfinished() if claims or not handed_over(row)]
+
+
+def _hand_out_receipt(service: TopupService, result: TopupResult) -> None:
+    """Headless, the receipt goes to stdout; when it cannot, it stays owed for a reprint."""
+    assert result.reference
+    if _output(lambda out: _print_receipt(result.receipt, out)):
+        service.receipt_printed(result.reference)
+    else:
+        service.receipt_owed(result.reference)
+
+
+def _output(write: Callable[[TextIO], object]) -> bool:
+    """Write to stdout; False (said on stderr, if it can be) when stdout is closed or broken.
+
+    A top-up's outcome never depends on its output: a closed pipe must not turn a credit
+    into "not credited" for a script that would then top up again.
+    """
+    try:
+        if sys.stdout is None:   # started with stdout closed (`>&-`)
+            raise OSError("stdout is closed")
+        write(sys.stdout)
+        sys.stdout.flush()
+        return True
+    except (OSError, ValueError) as exc:   # broken pipe, full disk, closed file
+        with contextlib.suppress(Exception):
+            print(f"kiosk: cannot write to stdout: {exc}", file=sys.stderr)
+        return False
 
 
 def _print_result(result: TopupResult, out: TextIO) -> None:

@@ -67,20 +67,39 @@ def open_headset(config: Config, controller: SpeechController, post: Callable[[E
 
 
 def check_speech(config: Config) -> str:
-    """`kiosk doctor`'s speech line: the synthesiser says a word in each voice; raises
-    SynthesisError (a RuntimeError) naming the program when it cannot."""
+    """`kiosk doctor`'s speech line: the synthesiser says a phrase in each voice."""
+    from kiosk.diagnose import CheckFailed
+
     if not config.speech.enabled:
         return "off ([speech] enabled = false)"
     synth = synthesizer_for(config)
     path = synth.available()
     if path is None:
-        raise SynthesisError(f"{synth.binary} is not installed (sudo apt install espeak-ng), or "
-                             f"set [speech] enabled = false in {config.source or 'the config'}")
+        raise CheckFailed(f"{synth.binary} is not installed (sudo apt install espeak-ng), or "
+                          f"set [speech] enabled = false in {config.source or 'the config'}")
     said = []
     for language in ("de", "en"):
         started = time.perf_counter()
-        wav = synth.synthesize(phrase(language, "speech.on"), language)
+        try:
+            wav = synth.synthesize(phrase(language, "speech.on"), language)
+        except SynthesisError as exc:
+            raise CheckFailed(str(exc).removeprefix("speech: ")) from None
         said.append(f"{language} {wav_seconds(wav):.1f} s of audio in "
                     f"{(time.perf_counter() - started) * 1000:.0f} ms")
     return (f"{path} ({synth.name}, {config.speech.rate} words/min): " + ", ".join(said)
-            + f"; phrase cache {config.state_dir / CACHE_DIR}")
+            + f"; phrase cache {config.state_dir / CACHE_DIR}; {_headset_line(config)}")
+
+
+def _headset_line(config: Config) -> str:
+    sc = config.speech
+    if not sc.headset:
+        return f"headset off, hold {sc.start_key} to start speech"
+    reader = HeadsetReader(lambda event: None, path=sc.headset_device,
+                           name_match=sc.headset_name_match)
+    try:
+        return f"headset jack: {reader.probe()}"
+    except OSError as exc:
+        return (f"headset jack not found ({exc.strerror or exc}); customers hold "
+                f"{sc.start_key} to start speech")
+    finally:
+        reader.stop()
