@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import os
 import select
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -13,6 +12,7 @@ from hardware.reader import keycodes as k
 from hardware.reader.base import ReaderThread, describe_os_error, log
 from hardware.reader.decoder import KeyDecoder
 from hardware.reader.events import OnEvent
+from hardware.reader.wake import WakePipe
 
 # What the reader uses of evdev.InputDevice: fd, name, path, read(), capabilities(), grab(),
 # ungrab(), close(). The simulator's fake device offers exactly these.
@@ -67,32 +67,20 @@ class EvdevReader(ReaderThread):
         self._open_device = open_device
         self._list_devices = list_devices
         self._clock = clock
-        # Self-pipe, made by start(): stop() writes to it so that a poll() waiting for keys
-        # returns at once.
-        self._wake_r = self._wake_w = -1
+        # Made by start(): stop() writes to it so that a poll() waiting for keys returns.
+        self._wakeup = WakePipe()
 
     def start(self) -> None:
-        if self._wake_r < 0:
-            self._wake_r, self._wake_w = os.pipe()
-            os.set_blocking(self._wake_r, False)
-            os.set_blocking(self._wake_w, False)
+        self._wakeup.open()
         super().start()
 
     def _wake(self) -> None:
-        if self._wake_w >= 0:
-            try:
-                os.write(self._wake_w, b"x")
-            except BlockingIOError:
-                pass  # already woken
+        self._wakeup.wake()
 
     def stop(self, timeout: float = 5.0) -> None:
         super().stop(timeout)
         if self._thread is None or not self._thread.is_alive():
-            # Closed only once the thread is gone, so no fd number is reused under its feet.
-            for fd in (self._wake_r, self._wake_w):
-                if fd >= 0:
-                    os.close(fd)
-            self._wake_r = self._wake_w = -1
+            self._wakeup.close()
 
     def probe(self) -> str:
         device = self._open()
@@ -160,16 +148,14 @@ class EvdevReader(ReaderThread):
                 break
 
     def _serve(self, device: InputDeviceLike) -> None:
-        poller = select.poll()
-        poller.register(device.fd, select.POLLIN | select.POLLPRI)
-        poller.register(self._wake_r, select.POLLIN)
+        poller = self._wakeup.poller(device.fd)
         offset = 0.0  # our monotonic clock minus the device's event clock, re-estimated per key
         while not self.stopping:
             deadline = self.decoder.timeout_at()
             timeout_ms = None if deadline is None else max(
                 0, int((deadline + offset - self._clock()) * 1000) + 1)
             ready = dict(poller.poll(timeout_ms))
-            if self._wake_r in ready:
+            if self._wakeup.read_fd in ready:
                 return
             if device.fd in ready:
                 offset = self._drain(device, offset, dead=bool(ready[device.fd] & _POLL_DEAD))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import os
 import select
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from typing import Any
 
 from hardware.reader.base import ReaderThread, describe_os_error, log
 from hardware.reader.events import ReaderStatus
+from hardware.reader.wake import WakePipe
 
 EV_SW = 0x05
 SW_HEADPHONE_INSERT = 0x02
@@ -74,24 +74,19 @@ class HeadsetReader(ReaderThread):
         self._list_devices = list_devices
         self._active_switches = active_switches or _evdev_active_switches
         self.plugged: bool | None = None
-        self._wake_r, self._wake_w = os.pipe()
-        os.set_blocking(self._wake_r, False)
-        os.set_blocking(self._wake_w, False)
+        self._wakeup = WakePipe()
+
+    def start(self) -> None:
+        self._wakeup.open()
+        super().start()
 
     def _wake(self) -> None:
-        try:
-            os.write(self._wake_w, b"x")
-        except (BlockingIOError, OSError):
-            pass  # already woken, or closed after stop
+        self._wakeup.wake()
 
     def stop(self, timeout: float = 5.0) -> None:
         super().stop(timeout)
         if self._thread is None or not self._thread.is_alive():
-            for fd in (self._wake_r, self._wake_w):
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass   # stop() called twice
+            self._wakeup.close()
 
     def _open(self) -> InputDeviceLike:
         if self.path:
@@ -155,12 +150,10 @@ class HeadsetReader(ReaderThread):
                 break
 
     def _serve(self, device: InputDeviceLike) -> None:
-        poller = select.poll()
-        poller.register(device.fd, select.POLLIN | select.POLLPRI)
-        poller.register(self._wake_r, select.POLLIN)
+        poller = self._wakeup.poller(device.fd)
         while not self.stopping:
             ready = dict(poller.poll())
-            if self._wake_r in ready:
+            if self._wakeup.read_fd in ready:
                 return
             if device.fd in ready:
                 got = False

@@ -65,7 +65,7 @@ def run_checks(config_path: str, *, service_user: str = SERVICE_USER,
     from kiosk.diagnose.devices import check_printer, check_scanner
     from kiosk.diagnose.secret import check_secret
     from kiosk.diagnose.storage import check_journal, check_state_dir
-    from kiosk.speech.setup import check_speech
+    from kiosk.speech.doctor import check_speech
 
     try:
         config = load_config(config_path)

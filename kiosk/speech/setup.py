@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -13,14 +12,11 @@ from kiosk.config import Config
 from kiosk.flow_events import Event
 from kiosk.liveness import Liveness
 from kiosk.speech.controller import SpeechController
+from kiosk.speech.doctor import CACHE_DIR
 from kiosk.speech.engine import SpeechEngine, Spoken
-from kiosk.speech.phrases import phrase
-from kiosk.speech.synth import EspeakSynthesizer, SynthesisError, wav_seconds
+from kiosk.speech.synth import EspeakSynthesizer
 
 log = logging.getLogger(__name__)
-
-CACHE_DIR = "speech-cache"     # below the state directory
-
 
 def synthesizer_for(config: Config) -> EspeakSynthesizer:
     return EspeakSynthesizer(rate=config.speech.rate)
@@ -65,41 +61,3 @@ def open_headset(config: Config, controller: SpeechController, post: Callable[[E
     reader.start()
     return reader
 
-
-def check_speech(config: Config) -> str:
-    """`kiosk doctor`'s speech line: the synthesiser says a phrase in each voice."""
-    from kiosk.diagnose import CheckFailed
-
-    if not config.speech.enabled:
-        return "off ([speech] enabled = false)"
-    synth = synthesizer_for(config)
-    path = synth.available()
-    if path is None:
-        raise CheckFailed(f"{synth.binary} is not installed (sudo apt install espeak-ng), or "
-                          f"set [speech] enabled = false in {config.source or 'the config'}")
-    said = []
-    for language in ("de", "en"):
-        started = time.perf_counter()
-        try:
-            wav = synth.synthesize(phrase(language, "speech.on"), language)
-        except SynthesisError as exc:
-            raise CheckFailed(str(exc).removeprefix("speech: ")) from None
-        said.append(f"{language} {wav_seconds(wav):.1f} s of audio in "
-                    f"{(time.perf_counter() - started) * 1000:.0f} ms")
-    return (f"{path} ({synth.name}, {config.speech.rate} words/min): " + ", ".join(said)
-            + f"; phrase cache {config.state_dir / CACHE_DIR}; {_headset_line(config)}")
-
-
-def _headset_line(config: Config) -> str:
-    sc = config.speech
-    if not sc.headset:
-        return f"headset off, hold {sc.start_key} to start speech"
-    reader = HeadsetReader(lambda event: None, path=sc.headset_device,
-                           name_match=sc.headset_name_match)
-    try:
-        return f"headset jack: {reader.probe()}"
-    except OSError as exc:
-        return (f"headset jack not found ({exc.strerror or exc}); customers hold "
-                f"{sc.start_key} to start speech")
-    finally:
-        reader.stop()
