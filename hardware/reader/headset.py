@@ -3,25 +3,20 @@
 from __future__ import annotations
 
 import errno
-import select
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
-from hardware.reader.base import ReaderThread, describe_os_error, log
+from hardware.reader.base import describe_os_error, log
+from hardware.reader.evdev_device import (
+    POLL_DEAD, EvdevDeviceReader, InputDeviceLike, ListDevices, OpenDevice,
+)
 from hardware.reader.events import ReaderStatus
-from hardware.reader.wake import WakePipe
 
 EV_SW = 0x05
 SW_HEADPHONE_INSERT = 0x02
 DEFAULT_NAME = "Headphone"    # ALSA names the jack's input device e.g. "HDA Intel PCH Headphone"
 
-InputDeviceLike = Any
-OpenDevice = Callable[[str], InputDeviceLike]
-ListDevices = Callable[[], Iterable[str]]
 ActiveSwitches = Callable[[InputDeviceLike], Iterable[int]]
-
-_POLL_DEAD = select.POLLHUP | select.POLLERR | select.POLLNVAL
 
 
 @dataclass(frozen=True)
@@ -44,7 +39,7 @@ def has_jack_switch(device: InputDeviceLike) -> bool:
     return SW_HEADPHONE_INSERT in device.capabilities().get(EV_SW, [])
 
 
-class HeadsetReader(ReaderThread):
+class HeadsetReader(EvdevDeviceReader):
     """Reports plug and unplug of a headset; the device is found by path or by name.
 
     It does not grab the device: the jack switch is information, not input another program
@@ -59,34 +54,11 @@ class HeadsetReader(ReaderThread):
                  backoff_max: float = 30.0, open_device: OpenDevice | None = None,
                  list_devices: ListDevices | None = None,
                  active_switches: ActiveSwitches | None = None) -> None:
-        if not path and not name_match:
-            raise ValueError("a headset reader needs a device path or a name to match")
-        super().__init__(on_event, device=path or f"input device named *{name_match}*",  # type: ignore[arg-type]
-                         backoff_initial=backoff_initial, backoff_max=backoff_max)
-        self.path = path
-        self.name_match = name_match
-        if open_device is None or list_devices is None:
-            import evdev  # only where a real device is used (Linux)
-
-            open_device = open_device or evdev.InputDevice
-            list_devices = list_devices or evdev.list_devices
-        self._open_device = open_device
-        self._list_devices = list_devices
+        super().__init__(on_event, path=path, name_match=name_match,
+                         backoff_initial=backoff_initial, backoff_max=backoff_max,
+                         open_device=open_device, list_devices=list_devices)
         self._active_switches = active_switches or _evdev_active_switches
         self.plugged: bool | None = None
-        self._wakeup = WakePipe()
-
-    def start(self) -> None:
-        self._wakeup.open()
-        super().start()
-
-    def _wake(self) -> None:
-        self._wakeup.wake()
-
-    def stop(self, timeout: float = 5.0) -> None:
-        super().stop(timeout)
-        if self._thread is None or not self._thread.is_alive():
-            self._wakeup.close()
 
     def _open(self) -> InputDeviceLike:
         if self.path:
@@ -150,10 +122,10 @@ class HeadsetReader(ReaderThread):
                 break
 
     def _serve(self, device: InputDeviceLike) -> None:
-        poller = self._wakeup.poller(device.fd)
+        poller = self._poller(device)
         while not self.stopping:
             ready = dict(poller.poll())
-            if self._wakeup.read_fd in ready:
+            if self._wake_r in ready:
                 return
             if device.fd in ready:
                 got = False
@@ -164,5 +136,5 @@ class HeadsetReader(ReaderThread):
                             self._changed(bool(event.value))
                 except BlockingIOError:
                     pass
-                if ready[device.fd] & _POLL_DEAD and not got:
+                if ready[device.fd] & POLL_DEAD and not got:
                     raise OSError(errno.ENODEV, "input device hung up")
