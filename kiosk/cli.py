@@ -10,39 +10,59 @@ from typing import Sequence
 
 from kiosk.config import EXAMPLE_CONFIG, Config, ConfigError, load_config
 from kiosk.logs import setup_logging
+from kiosk.statelock import StateBusy, StateLock
 
 DEFAULT_CONFIG = "/etc/kiosk/kiosk.toml"
 
 # Exit codes every command shares; a command's own outcomes use 1 and 3.
 EXIT_CONFIG = 2   # the config file (or a file it names) was refused
 EXIT_JOURNAL = 4  # the journal cannot be opened or used
+EXIT_BUSY = 5     # another process owns the state directory (kiosk.statelock)
 
 # Each module offers `register(subparsers)`, which adds its subcommand(s) and sets
-# `func(args) -> int` on them. Adding a command is one line here.
-COMMAND_MODULES: tuple[str, ...] = (
-    "kiosk.commands.topup",
-    "kiosk.commands.journal",
-    "kiosk.commands.doctor",
-    "kiosk.commands.test_print",
-    "kiosk.commands.sandbox",
-    "kiosk.commands.bench",
-    "kiosk.commands.run",
-    "kiosk.commands.simulate",
-    "kiosk.commands.register",
-    "kiosk.commands.reprint",
-)
+# `func(args) -> int` on them. COMMANDS names the subcommands each module adds, so that a
+# command imports only its own module: `kiosk run` starts without the HTTP stack of `topup`,
+# the simulators of `simulate` or the benchmarks. Adding a command is one line here.
+COMMANDS: dict[str, str] = {
+    "topup": "kiosk.commands.topup",
+    "recover": "kiosk.commands.topup",
+    "journal": "kiosk.commands.journal",
+    "doctor": "kiosk.commands.doctor",
+    "test-print": "kiosk.commands.test_print",
+    "sandbox": "kiosk.commands.sandbox",
+    "bench": "kiosk.commands.bench",
+    "run": "kiosk.commands.run",
+    "simulate": "kiosk.commands.simulate",
+    "register": "kiosk.commands.register",
+    "reprint": "kiosk.commands.reprint",
+}
 
 
 def load_config_for(args: argparse.Namespace) -> Config:
-    """The config named by --config; raises ConfigError with an operator-readable message."""
-    return load_config(args.config)
+    """The config named by --config; raises ConfigError with an operator-readable message.
+
+    A command that writes the state directory (`owns_state=True` in its parser defaults) also
+    takes the directory's lock here, held until main() returns; StateBusy if another has it.
+    """
+    config = load_config(args.config)
+    if getattr(args, "owns_state", False) and getattr(args, "state_lock", None) is None:
+        try:
+            args.state_lock = StateLock.acquire(config.state_dir, args.command)
+        except OSError as exc:
+            raise ConfigError(f"{config.source}: [state] directory: cannot lock "
+                              f"{config.state_dir}: {exc}") from exc
+    return config
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv`: with only its command's module when it names one, else with all."""
     parser = argparse.ArgumentParser(prog="kiosk", description="Loyalty-card top-up kiosk")
     parser.add_argument("--verbose", "-v", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    # The only global options take no value, so the first other word is the command.
+    command = next((arg for arg in argv or () if not arg.startswith("-")), None)
+    modules = [COMMANDS[command]] if command in COMMANDS else COMMANDS.values()
+    for name in dict.fromkeys(modules):
         importlib.import_module(name).register(sub)
     return parser
 
@@ -56,16 +76,24 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    if argv is None:
+        argv = sys.argv[1:]
+    args = build_parser(argv).parse_args(argv)
     setup_logging(logging.DEBUG if args.verbose else logging.INFO)
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:
         print(f"kiosk: configuration refused: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except StateBusy as exc:
+        print(f"kiosk {args.command}: {exc}", file=sys.stderr)
+        return EXIT_BUSY
     except KeyboardInterrupt:
         return 130
+    finally:
+        lock = getattr(args, "state_lock", None)
+        if lock is not None:
+            lock.release()
 
 
 if __name__ == "__main__":

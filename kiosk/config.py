@@ -159,6 +159,17 @@ class StateConfig:
 
 
 @dataclass(frozen=True)
+class JournalConfig:
+    # Below this much free space in the state directory the kiosk goes out of service before
+    # taking money: a journal that cannot commit cannot protect a payment.
+    min_free_mb: int = field(default=50, metadata=_check(lambda v: v > 0, "megabytes > 0"))
+    # Settled rows older than this are pruned (a year plus a margin for claims and audits).
+    retention_days: int = field(default=400, metadata=_check(lambda v: v > 0, "days > 0"))
+    # Receipt lines of settled rows are dropped after this age (reprints are asked for soon).
+    receipt_retention_days: int = field(default=90, metadata=_check(lambda v: v > 0, "days > 0"))
+
+
+@dataclass(frozen=True)
 class MetricsConfig:
     enabled: bool = True
     port: int = field(default=9108, metadata=_check(lambda v: 0 <= v <= 65535, "a port number"))
@@ -212,6 +223,7 @@ class Config:
     printer: PrinterConfig = PrinterConfig()
     ui: UiConfig = UiConfig()
     state: StateConfig = StateConfig()
+    journal: JournalConfig = JournalConfig()
     metrics: MetricsConfig = MetricsConfig()
     speech: SpeechConfig = SpeechConfig()
     source: str = ""
@@ -229,6 +241,7 @@ SECTIONS: dict[str, type] = {
     "printer": PrinterConfig,
     "ui": UiConfig,
     "state": StateConfig,
+    "journal": JournalConfig,
     "metrics": MetricsConfig,
     "speech": SpeechConfig,
 }
@@ -353,6 +366,12 @@ def _check_cross_fields(config: Config, source: str, locate: "_Locator") -> None
         raise ConfigError(
             f"{source}{locate.line('api', 'device_uuid')}: [api] device_uuid: required when "
             f"auth_mode = \"device\" (e.g. \"/vendor/acme/kiosk/1\")"
+        )
+    j = config.journal
+    if j.receipt_retention_days > j.retention_days:
+        raise ConfigError(
+            f"{source}{locate.line('journal', 'receipt_retention_days')}: [journal] "
+            f"receipt_retention_days must not exceed retention_days ({j.retention_days})"
         )
     for card in config.ui.admin_cards:
         if not re.fullmatch(r"\d{16}", card):

@@ -14,7 +14,7 @@ from kiosk.cards import check_card_number, mask_card
 from kiosk.flow_admin import admin_press
 from kiosk.flow_events import (
     Action, ApiStatus, CardChecked, CardInfo, CardProblem, CardProblemReason, CardScanned,
-    CheckCard, CheckPrinter, Command, Event, JournalLoaded, PlaySound, Press, PrinterChecked,
+    CheckCard, CheckPrinter, Command, Event, JournalLoaded, JournalStatus, PlaySound, Press, PrinterChecked,
     Printed, PrintReceipt, PrintSlip, ReaderStatus, Recovering, RegistrationDone,
     RegistrationPending, SpeechMode, StartTopup, StillHere, Tick, TopupFinished,
 )
@@ -64,8 +64,11 @@ def _dispatch(s: State, e: Event, now: float, cfg: Settings) -> tuple[State, lis
             return s, []
         admin = replace(s.admin, journal=e.rows, message="", page=0)
         return replace(s, pending=0, admin=admin, screen=Screen.ADMIN_JOURNAL), []
-    if isinstance(e, ApiStatus):
-        s = replace(s, api_ok=e.ok, api_detail=e.detail)
+    if isinstance(e, (ApiStatus, JournalStatus)):
+        if isinstance(e, ApiStatus):
+            s = replace(s, api_ok=e.ok, api_detail=e.detail)
+        else:
+            s = replace(s, journal_ok=e.ok, journal_detail=e.detail)
         if not e.ok and s.screen in BEFORE_PAYMENT:
             s = end_session(s, cfg)   # nothing can be done for this customer now
         return _settle_idle(s), []

@@ -198,6 +198,14 @@ class ReaderStatus:
 
 
 @dataclass(frozen=True)
+class JournalStatus:
+    """The journal can (ok) or cannot take a top-up: damaged, or too little free space."""
+
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class Recovering:
     """The journal is being recovered (True) or done (False): no customer before it is done."""
 
@@ -219,7 +227,7 @@ class RegistrationDone:
 
 Event = Union[Press, CardScanned, CardChecked, PrinterChecked, TopupFinished, Printed,
               JournalLoaded, Tick, StillHere, ApiStatus, ReaderStatus, Recovering, RegistrationPending,
-              RegistrationDone, SpeechMode]
+              RegistrationDone, JournalStatus, SpeechMode]
 
 
 # --- commands out of the flow (executed by the shell; those with `request` answer) ------------

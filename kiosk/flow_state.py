@@ -138,6 +138,8 @@ class State:
     reader_ok: bool = True
     reader_detail: str = ""
     recovering: bool = False
+    journal_ok: bool = True           # False: journal damaged or state directory nearly full
+    journal_detail: str = ""
     registration: Registration | None = None
     admin_guard: AdminGuard = AdminGuard()
     admin: AdminView = AdminView()
@@ -145,7 +147,7 @@ class State:
 
     @property
     def in_service(self) -> bool:
-        return self.api_ok and self.reader_ok and not self.recovering
+        return self.api_ok and self.reader_ok and self.journal_ok and not self.recovering
 
 
 def initial_state(settings: Settings, now: float = 0.0) -> State:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -11,14 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 from uuid import uuid4
 
 from kiosk.cards import mask_card, mask_card_numbers_in_text
+from kiosk.journal_check import JournalDamage, inspect, marker_for
+from kiosk.journal_schema import SCHEMA, SCHEMA_VERSION, SELECT_ROWS, UPGRADE_FROM_1
 from kiosk.secuconnect.models import ReceiptLine
 
 JOURNAL_FILE = "journal.sqlite3"
-SCHEMA_VERSION = 1
 BUSY_TIMEOUT_S = 10.0
 
 # Test hook (documented in tests/test_recovery_crash.py): when set to a state name, the process
@@ -63,33 +65,21 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     State.CLAIM: frozenset(),
 }
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS topups (
-    id           INTEGER PRIMARY KEY AUTOINCREMENT,
-    reference    TEXT NOT NULL UNIQUE,
-    amount       INTEGER NOT NULL CHECK (amount > 0),
-    currency     TEXT NOT NULL,
-    card_masked  TEXT NOT NULL,
-    card_number  TEXT,
-    start_type   TEXT NOT NULL,
-    state        TEXT NOT NULL,
-    stx_id       TEXT,
-    trans_id     TEXT,
-    receipt      TEXT,
-    new_balance  INTEGER,
-    last_error   TEXT,
-    support_id   TEXT,
-    reason       TEXT,
-    created_at   TEXT NOT NULL,
-    updated_at   TEXT NOT NULL,
-    CHECK (card_number IS NULL OR state IN ('INTENT', 'CREATED', 'STARTING', 'UNKNOWN'))
-);
-CREATE INDEX IF NOT EXISTS topups_state ON topups (state);
-"""
-
-
 class JournalError(Exception):
     """The journal cannot be opened or written, or a caller asked for an impossible transition."""
+
+
+class JournalDamaged(JournalError):
+    """The journal file exists but is damaged; it is left untouched for support."""
+
+    def __init__(self, path: Path, detail: str) -> None:
+        super().__init__(
+            f"{path}: the journal is damaged: {detail}. The file is kept as it is for support; "
+            f"restore it from a backup, or move {path.name}* and {marker_for(path).name} "
+            f"away to start an empty journal"
+        )
+        self.path = path
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -153,6 +143,10 @@ class Journal:
         self._lock = threading.RLock()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                inspect(self.path)   # read-only: a damaged file is never written to
+            except JournalDamage as damage:
+                raise JournalDamaged(self.path, str(damage)) from damage
             if not self.path.exists():
                 # Created owner-only: until a row is settled it holds a full card number.
                 # SQLite gives the -wal and -shm files the database file's permissions.
@@ -161,6 +155,9 @@ class Journal:
                 self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
             )
             self._db.row_factory = sqlite3.Row
+            # Takes effect only while the file has no tables (a new journal); older files are
+            # converted once by the retention job (kiosk.journal_maint).
+            self._db.execute("PRAGMA auto_vacuum=INCREMENTAL")
             mode = self._db.execute("PRAGMA journal_mode=WAL").fetchone()[0]
             if mode.lower() != "wal":
                 raise JournalError(f"{self.path}: cannot switch the journal to WAL mode ({mode})")
@@ -169,21 +166,29 @@ class Journal:
             # Erased card numbers are overwritten with zeros, not left in free page space.
             self._db.execute("PRAGMA secure_delete=ON")
             self._db.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
-            with self._write():
-                version = self._db.execute("PRAGMA user_version").fetchone()[0]
-                if version > SCHEMA_VERSION:
-                    raise JournalError(
-                        f"{self.path}: journal schema {version} is newer than this kiosk "
-                        f"understands ({SCHEMA_VERSION}); update the kiosk software"
-                    )
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            self._create_schema()
+            marker = marker_for(self.path)
+            if not marker.exists():
+                marker.write_text(f"journal {self.path.name} created {utc_now()}\n")
         except sqlite3.Error as exc:
             raise JournalError(f"{self.path}: cannot open the journal: {exc}") from exc
         except OSError as exc:
             raise JournalError(f"{self.path}: cannot create the journal: {exc}") from exc
+
+    def _create_schema(self) -> None:
+        with self._write():
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise JournalError(
+                    f"{self.path}: journal schema {version} is newer than this kiosk "
+                    f"understands ({SCHEMA_VERSION}); update the kiosk software"
+                )
+            for statement in SCHEMA:
+                self._db.execute(statement)
+            if version == 1:
+                for statement in UPGRADE_FROM_1:
+                    self._db.execute(statement)
+            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @classmethod
     def open_in(cls, state_dir: str | os.PathLike[str]) -> "Journal":
@@ -271,14 +276,16 @@ class Journal:
             if error is not None:
                 sets.append("last_error = ?")
                 values.append(mask_card_numbers_in_text(error))
-            if receipt is not None:
-                sets.append("receipt = ?")
-                values.append(json.dumps([line.to_json() for line in mask_receipt(receipt)],
-                                         ensure_ascii=False))
             if state not in MONEY_OPEN:
                 sets.append("card_number = NULL")
             values.append(reference)
             self._db.execute(f"UPDATE topups SET {', '.join(sets)} WHERE reference = ?", values)
+            if receipt is not None:
+                lines = json.dumps([line.to_json() for line in mask_receipt(receipt)],
+                                   ensure_ascii=False)
+                self._db.execute(
+                    "INSERT INTO receipts (id, lines) SELECT id, ? FROM topups WHERE reference = ?"
+                    " ON CONFLICT (id) DO UPDATE SET lines = excluded.lines", (lines, reference))
         if state not in MONEY_OPEN and old in MONEY_OPEN:
             self._drop_old_frames()
         self._after_commit(state)
@@ -298,39 +305,43 @@ class Journal:
     # --- reading ----------------------------------------------------------------------------
 
     def get(self, reference: str) -> TopupRow | None:
-        rows = self._query("SELECT * FROM topups WHERE reference = ?", (reference,))
+        rows = self._query(f"{SELECT_ROWS} WHERE topups.reference = ?", (reference,))
         return rows[0] if rows else None
 
     def unfinished(self) -> list[TopupRow]:
         """Rows recovery must resolve before a new top-up is accepted, oldest first."""
         marks = ",".join("?" for _ in UNFINISHED)
         return self._query(
-            f"SELECT * FROM topups WHERE state IN ({marks}) ORDER BY id",
+            f"{SELECT_ROWS} WHERE topups.state IN ({marks}) ORDER BY topups.id",
             tuple(s.value for s in UNFINISHED),
         )
 
     def recent(self, limit: int = 20) -> list[TopupRow]:
         """The newest rows first, for `kiosk journal` and the admin screen."""
-        return self._query("SELECT * FROM topups ORDER BY id DESC LIMIT ?", (max(0, limit),))
+        return self._query(f"{SELECT_ROWS} ORDER BY topups.id DESC LIMIT ?", (max(0, limit),))
 
     def last_receipt(self) -> TopupRow | None:
         """The newest credited top-up with receipt lines, for a reprint."""
         rows = self._query(
-            "SELECT * FROM topups WHERE state IN (?,?,?) AND receipt IS NOT NULL"
-            " ORDER BY id DESC LIMIT 1",
+            # From the newest receipt backwards; CROSS JOIN keeps that order (the planner
+            # would walk the state index, and DONE is nearly every row).
+            "SELECT topups.*, receipts.lines AS receipt_lines FROM receipts"
+            " CROSS JOIN topups ON topups.id = receipts.id WHERE topups.state IN (?,?,?)"
+            " ORDER BY receipts.id DESC LIMIT 1",
             (State.CONFIRMED.value, State.RECEIPT_OWED.value, State.DONE.value),
         )
         return rows[0] if rows else None
 
     def receipts_owed(self) -> list[TopupRow]:
         return self._query(
-            "SELECT * FROM topups WHERE state = ? ORDER BY id", (State.RECEIPT_OWED.value,)
+            f"{SELECT_ROWS} WHERE topups.state = ? ORDER BY topups.id", (State.RECEIPT_OWED.value,)
         )
 
     def not_executed_since(self, reason: str, since: str) -> list[TopupRow]:
         """NOT_EXECUTED rows with `reason`, created at or after `since` (UTC ISO), oldest first."""
         return self._query(
-            "SELECT * FROM topups WHERE state = ? AND reason = ? AND created_at >= ? ORDER BY id",
+            f"{SELECT_ROWS} WHERE topups.state = ? AND topups.reason = ?"
+            " AND topups.created_at >= ? ORDER BY topups.id",
             (State.NOT_EXECUTED.value, reason, since),
         )
 
@@ -339,11 +350,48 @@ class Journal:
         counts = {state: 0 for state in State}
         with self._lock:
             try:
-                for row in self._db.execute("SELECT state, COUNT(*) FROM topups GROUP BY state"):
+                for row in self._db.execute("SELECT state, n FROM state_counts"):
                     counts[State(row[0])] = row[1]
             except sqlite3.Error as exc:
                 raise JournalError(f"{self.path}: cannot read the journal: {exc}") from exc
         return counts
+
+    # --- maintenance (kiosk.journal_maint) ----------------------------------------------------
+
+    @contextlib.contextmanager
+    def maintenance(self) -> Iterator[sqlite3.Connection]:
+        """The connection inside one write transaction (committed on leaving), for retention."""
+        with self._write():
+            yield self._db
+
+    def vacuum_full(self, before: str) -> None:
+        """`before` (a PRAGMA), then VACUUM: rewrites the whole file, outside any transaction."""
+        with self._lock:
+            try:
+                self._db.execute(before)
+                self._db.execute("VACUUM")
+            except sqlite3.Error as exc:
+                raise JournalError(f"{self.path}: cannot vacuum the journal: "
+                                   f"{_explain(exc)}") from exc
+        self.checkpoint()
+
+    def vacuum_step(self, pages: int) -> int:
+        """Hand up to `pages` free pages back to the file system; returns the free pages left."""
+        with self._lock:
+            try:
+                # executescript: the pragma frees one page per step of its statement, and
+                # execute() steps a statement once.
+                self._db.executescript(
+                    f"BEGIN IMMEDIATE; PRAGMA incremental_vacuum({int(pages)}); COMMIT;")
+                return int(self._db.execute("PRAGMA freelist_count").fetchone()[0])
+            except sqlite3.Error as exc:
+                _rollback(self._db)
+                raise JournalError(f"{self.path}: cannot vacuum the journal: "
+                                   f"{_explain(exc)}") from exc
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database file and truncate it (frees its disk space)."""
+        self._drop_old_frames()
 
     # --- internals --------------------------------------------------------------------------
 
@@ -389,30 +437,47 @@ class _WriteTransaction:
             raise JournalError(f"{self.journal.path}: cannot write the journal: {exc}") from exc
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        db = self.journal._db
+        journal = self.journal
         try:
             if exc_type is None:
                 try:
-                    db.execute("COMMIT")
+                    journal._db.execute("COMMIT")
                 except sqlite3.Error as error:
-                    db.execute("ROLLBACK")
-                    raise JournalError(
-                        f"{self.journal.path}: cannot write the journal: {error}"
-                    ) from error
+                    _rollback(journal._db)
+                    raise JournalError(f"{journal.path}: cannot write the journal: "
+                                       f"{_explain(error)}") from error
             else:
-                db.execute("ROLLBACK")
+                _rollback(journal._db)
                 if isinstance(exc, sqlite3.Error):
                     raise JournalError(
-                        f"{self.journal.path}: cannot write the journal: {exc}"
+                        f"{journal.path}: cannot write the journal: {_explain(exc)}"
                     ) from exc
         finally:
-            self.journal._lock.release()
+            journal._lock.release()
+
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    # SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, IOERR): a
+    # second ROLLBACK would raise "no transaction is active" and hide the real error.
+    if db.in_transaction:
+        try:
+            db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass   # the error being reported is the one that matters
+
+
+def _explain(error: sqlite3.Error) -> str:
+    """SQLite's message, plus what the operator can do about a full disk."""
+    if getattr(error, "sqlite_errorname", "") == "SQLITE_FULL" or "full" in str(error):
+        return f"{error} (free space in the state directory)"
+    return str(error)
 
 
 def _row(r: sqlite3.Row) -> TopupRow:
     receipt: tuple[ReceiptLine, ...] = ()
-    if r["receipt"]:
-        receipt = tuple(ReceiptLine.from_json(line) for line in json.loads(r["receipt"]))
+    if r["receipt_lines"]:
+        receipt = tuple(ReceiptLine.from_json(line) for line in json.loads(r["receipt_lines"]))
     return TopupRow(
         reference=r["reference"],
         amount=r["amount"],

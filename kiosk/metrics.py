@@ -9,6 +9,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import metadata
+from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
 from prometheus_client import (
@@ -27,6 +28,7 @@ from prometheus_client.registry import Collector
 from kiosk.config import MetricsConfig
 from kiosk.journal import UNFINISHED, State
 from kiosk.liveness import Liveness, SupervisedThread
+from kiosk.journal_maint import free_bytes, journal_bytes
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +105,8 @@ class KioskMetrics:
         )
         self._journal = _JournalCollector()
         r.register(self._journal)
+        self._storage = _StorageCollector()
+        r.register(self._storage)
 
     # --- what the rest of the kiosk calls ----------------------------------------------------
 
@@ -137,6 +141,10 @@ class KioskMetrics:
         """Serve kiosk_thread_alive and kiosk_thread_crashes_total from this registry."""
         self.registry.register(_ThreadCollector(liveness))
 
+    def watch_storage(self, journal_path: Path) -> None:
+        """Journal size and free space of its directory, read at every scrape."""
+        self._storage.path = journal_path
+
     def heartbeat(self) -> None:
         """Called from the UI main loop on every pass (next to WatchdogPinger.tick)."""
         now = self._monotonic()
@@ -162,6 +170,29 @@ class KioskMetrics:
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class _StorageCollector(Collector):
+    """Journal bytes on disk and free bytes in the state directory (alert before the floor)."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        if self.path is None:
+            return
+        size = GaugeMetricFamily("kiosk_journal_bytes",
+                                 "Journal size on disk (database, -wal and -shm files)")
+        size.add_metric([], journal_bytes(self.path))
+        yield size
+        free = GaugeMetricFamily("kiosk_state_free_bytes",
+                                 "Free bytes in the state directory's file system")
+        try:
+            free.add_metric([], free_bytes(self.path.parent))
+        except OSError as exc:   # a scrape must not fail because of the disk
+            log.error("metrics: cannot read free space of %s: %s", self.path.parent, exc)
+            free.add_metric([], float("nan"))
+        yield free
 
 
 class _JournalCollector(Collector):

@@ -14,6 +14,7 @@ from kiosk.flow_events import (
     ApiStatus,
     CardScanned,
     Event,
+    JournalStatus,
     ReaderStatus,
     Recovering,
     RegistrationDone,
@@ -21,6 +22,7 @@ from kiosk.flow_events import (
 )
 from kiosk.journal import MONEY_OPEN
 from kiosk.liveness import BeatingEvent, Liveness, SupervisedThread
+from kiosk.journal_maint import StorageWatch
 from kiosk.metrics import KioskMetrics
 from kiosk.secuconnect.errors import ApiError, AuthError
 from kiosk.secuconnect.models import DeviceCode
@@ -91,8 +93,11 @@ class Supervisor:
         metrics: KioskMetrics | None = None,
         liveness: Liveness | None = None,
         deadline: float | None = None,
+        storage: StorageWatch | None = None,
     ) -> None:
         self.service = service
+        self.storage = storage
+        self.storage_problem: str | None = None
         self.probe = probe
         self.post = post
         self.interval = interval
@@ -137,9 +142,11 @@ class Supervisor:
         if (self.registration is not None and not self.registration.is_registered
                 and not self._register()):
             return
+        self._check_storage()
         self._recover()
         while not self._stop.is_set():
             self.beat()
+            self._check_storage()
             self._probe_once()
             if self.api_ok:
                 self._settle_open_rows()
@@ -226,6 +233,19 @@ class Supervisor:
         if on != self._recovering_shown:
             self._recovering_shown = on
             self.post(Recovering(on))
+
+    def _check_storage(self) -> None:
+        """Free space below the floor: out of service before the next customer pays."""
+        if self.storage is None:
+            return
+        problem = self.storage.check()
+        if problem != self.storage_problem:
+            if problem:
+                log.error("out of service: %s", problem)
+            else:
+                log.info("state directory has enough free space again")
+        self.storage_problem = problem
+        self.post(JournalStatus(problem is None, problem or ""))
 
     def _probe_once(self) -> None:
         try:

@@ -14,7 +14,10 @@ from typing import Any
 
 from kiosk.app import KioskBackend
 from kiosk.config import Config
-from kiosk.journal import Journal
+from kiosk.flow_events import JournalStatus
+from kiosk.journal import Journal, JournalDamaged
+from kiosk.journal_down import JournalDownBackend
+from kiosk.journal_maint import StorageWatch
 from kiosk.liveness import Liveness, ThreadFaults
 from kiosk.metrics import KioskMetrics, MetricsServer, start_from_config
 from kiosk.monitor import ReaderBridge, Supervisor
@@ -84,6 +87,7 @@ class KioskRuntime:
         self.metrics = KioskMetrics(kiosk_id=config.kiosk.id)
         self.metrics.watch_threads(self.liveness)
         self.journal: Journal | None = None
+        self.journal_damage: JournalDamaged | None = None   # run out of service, no restart loop
         self.client: SecuconnectClient | None = None
         self.service: TopupService | None = None
         self.printer: ReceiptPrinter | None = None
@@ -118,8 +122,14 @@ class KioskRuntime:
         try:
             admin_pin = read_admin_pin(config.ui, config.source)
             self.notifier.status("Journal wird geöffnet / opening the journal")
-            self.journal = Journal.open_in(config.state_dir)
+            try:
+                self.journal = Journal.open_in(config.state_dir)
+            except JournalDamaged as exc:
+                log.error("out of service: %s", exc)
+                self.journal_damage = exc
+                return self._open_journal_down(admin_pin)
             self.metrics.watch_journal(self.journal.counts)
+            self.metrics.watch_storage(self.journal.path)
             self.client = SecuconnectClient.from_config(config)
             self.service = TopupService(self.client, self.journal, config)
             self.printer = open_printer(config.printer)
@@ -128,9 +138,6 @@ class KioskRuntime:
             self.backend = KioskBackend(config, self.service, self.printer, self.metrics,
                                         on_api_trouble=self._api_trouble,
                                         on_restart=self._restart)
-            max_sleep = WatchdogPinger.IDLE_SLEEP
-            if self.pinger.enabled and self.pinger.interval:
-                max_sleep = min(max_sleep, self.pinger.interval / 2)
             worker = partial(Worker, liveness=self.liveness,
                              idle_deadline=self.deadlines.worker_idle,
                              job_deadline=self.deadlines.worker_job)
@@ -138,7 +145,7 @@ class KioskRuntime:
             self.speech = open_speech(config, liveness=self.liveness)
             self.ui = KioskUi.from_config(config, self.backend, admin_pin=admin_pin,
                                           window=self.window, on_tick=self._tick,
-                                          max_sleep=max_sleep, on_key=self.on_key,
+                                          max_sleep=self._max_sleep(), on_key=self.on_key,
                                           make_worker=worker, speech=self.speech,
                                           **self.ui_options)
             if self.speech is not None:
@@ -163,11 +170,32 @@ class KioskRuntime:
                 interval=config.api.health_interval_s,
                 registration=auth if isinstance(auth, DeviceAuth) else None,
                 metrics=self.metrics, liveness=self.liveness,
-                deadline=self.deadlines.supervisor).start()
+                deadline=self.deadlines.supervisor,
+                storage=StorageWatch(self.journal, config.journal)).start()
         except BaseException:
             self.close()
             raise
         return self
+
+    def _open_journal_down(self, admin_pin: str | None) -> KioskRuntime:
+        """Only the screen (out of service, with the operator message) and the metrics."""
+        from kiosk.ui.loop import KioskUi
+
+        assert self.journal_damage is not None
+        self.metrics_server = start_from_config(self.metrics, self.config.metrics)
+        self.ui = KioskUi.from_config(self.config,
+                                      JournalDownBackend(self.journal_damage, self._restart),
+                                      admin_pin=admin_pin, window=self.window,
+                                      on_tick=self._tick, max_sleep=self._max_sleep(),
+                                      on_key=self.on_key, **self.ui_options)
+        self.ui.post(JournalStatus(False, str(self.journal_damage)))
+        return self
+
+    def _max_sleep(self) -> float:
+        """The main loop wakes at least this often: twice per watchdog interval."""
+        if self.pinger.enabled and self.pinger.interval:
+            return min(WatchdogPinger.IDLE_SLEEP, self.pinger.interval / 2)
+        return WatchdogPinger.IDLE_SLEEP
 
     # --- running ----------------------------------------------------------------------------
 
@@ -196,6 +224,10 @@ class KioskRuntime:
         """Every pass of the UI main loop: watchdog, heartbeat, READY once settled."""
         self.pinger.tick()
         self.metrics.heartbeat()
+        if self.journal_damage is not None and not self.ready_sent:
+            # Up and showing why it cannot serve: a restart would not mend the file.
+            self.ready_sent = True
+            self.notifier.ready(_status_line(f"out of service, {self.journal_damage}"))
         supervisor = self.supervisor
         if supervisor is None:
             return

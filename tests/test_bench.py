@@ -19,7 +19,8 @@ from kiosk.bench import PARTS, BenchOptions, format_table, run_bench
 from kiosk.cli import main
 
 TINY = BenchOptions(topups=3, checks=3, scans=20, latency_scans=3, encodes=3, prints=1,
-                    fast_prints=1, idle_s=0.3, paying_s=0.5, render_reps=1, label="tiny")
+                    fast_prints=1, idle_s=0.3, paying_s=0.5, render_reps=1, startup_runs=1,
+                    driver_idle_s=0.3, label="tiny")
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,8 @@ def _ordered(section, key):
 
 def test_every_part_reports_its_section(report):
     assert [s.key for s in report.sections] == ["topup", "card_check", "reader", "receipt", "ui",
-                                                "speech"]
+                                               "journal", "growth", "startup", "idle_drivers",
+                                               "speech"]
     assert report.meta["cores"] >= 1 and report.meta["options"] == "tiny"
     assert report.meta["duration_s"] > 0
     for section in report.sections:
@@ -99,6 +101,27 @@ def test_ui_idle_paying_and_render(report):
                          f"render_{size}_cold_ms")
         per_screen = ui.details[f"render_{size}_ms"]
         assert {"attract", "paying", "done", "admin_journal"} <= set(per_screen)
+
+
+def test_startup_times_kiosk_run_beside_a_minimal_pygame_program(report):
+    startup = report.section("startup")
+    # Both children drew a frame and said so; the figures are the machine's, not checked here.
+    _finite_positive(startup, "minimal_pygame_ms", "kiosk_run_ms", "ratio",
+                     "minimal_pygame_cpu_ms", "kiosk_run_cpu_ms")
+    assert startup.value("ratio") == pytest.approx(
+        startup.value("kiosk_run_ms") / startup.value("minimal_pygame_ms"))
+
+
+def test_idle_is_measured_per_driver_or_says_why_not(report):
+    drivers = report.section("idle_drivers")
+    measured = {m.key.split("_")[0] for m in drivers.metrics}
+    assert "dummy" in measured
+    for driver in ("x11", "wayland", "kmsdrm"):
+        noted = any(note.startswith(f"{driver}: not measured: ") for note in drivers.notes)
+        assert (driver in measured) != noted, driver
+    for driver in measured:
+        assert drivers.value(f"{driver}_frames_per_s") == 0    # attract is not redrawn
+        _finite_positive(drivers, f"{driver}_wakeups_per_s", f"{driver}_iterations_per_s")
 
 
 def test_speech_first_audio_and_cpu(report):

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 from kiosk.cli import main
 from kiosk.journal import Journal, State
+from tests.fixtures.notify import kiosk_run_notified
 from tests.fixtures.sandbox import FUNDED_CARD
 from tests.test_e2e_kiosk import kiosk_config
 
-ROOT = Path(__file__).resolve().parents[1]
 WAIT_S = 30.0
 
 
@@ -41,18 +37,8 @@ def test_kiosk_run_under_systemd_notify(sandbox, tmp_path, make_printer_emulator
     with Journal.open_in(config.state_dir) as journal:
         open_row = journal.begin(card_number=FUNDED_CARD, amount=1000, currency="EUR",
                                  start_type="cash")
-    address = tmp_path / "notify.sock"
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.bind(str(address))
-    env = dict(os.environ, NOTIFY_SOCKET=str(address), WATCHDOG_USEC="400000",
-               SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYTHONPATH=str(ROOT))
-    env.pop("WATCHDOG_PID", None)
-    log = (tmp_path / "run.log").open("w+")
-    proc = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "run", "--config",
-                             config.source, "--window"], env=env, cwd=ROOT,
-                            stdout=log, stderr=subprocess.STDOUT)
     seen: list[str] = []
-    try:
+    with kiosk_run_notified(config.source, tmp_path) as (proc, sock, log):
         _datagrams(sock, "READY=1", seen)
         with Journal.open_in(config.state_dir) as journal:
             assert journal.get(open_row.reference).state is State.NOT_EXECUTED
@@ -65,11 +51,6 @@ def test_kiosk_run_under_systemd_notify(sandbox, tmp_path, make_printer_emulator
         proc.send_signal(signal.SIGTERM)
         _datagrams(sock, "STOPPING=1", seen)
         assert proc.wait(WAIT_S) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        sock.close()
     log.seek(0)
     output = log.read()
     assert "Traceback" not in output, output

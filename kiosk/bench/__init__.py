@@ -1,4 +1,5 @@
-"""`kiosk bench`: measures top-up, card check, reader, receipt, UI and speech costs here.
+"""`kiosk bench`: measures top-up, card check, reader, receipt, UI, journal, start-up and
+speech costs here.
 
 run_bench(BenchOptions.default() | BenchOptions.quick()) -> Report; the command prints
 format_table(report) and can write report.to_json(). Each part lives in its own module.
@@ -22,7 +23,7 @@ from kiosk.bench.report import Report, format_table
 
 __all__ = ["PARTS", "BenchOptions", "Report", "format_table", "run_bench"]
 
-PARTS = ("topup", "reader", "receipt", "ui", "speech")
+PARTS = ("topup", "reader", "receipt", "ui", "journal", "startup", "drivers", "speech")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,12 @@ class BenchOptions:
     idle_s: float
     paying_s: float
     render_reps: int
+    # Light unless asked for (default() and quick() say how much): a custom set of options
+    # made for another part should not spend minutes here.
+    journal_rows: int = 1000
+    growth_topups: int = 20
+    startup_runs: int = 5      # starts of `kiosk run` and of the minimal pygame program each
+    driver_idle_s: float = 10.0
     parts: tuple[str, ...] = PARTS
     label: str = "custom"
     speech_reps: int = 1          # warm passes over every screen x language
@@ -48,12 +55,16 @@ class BenchOptions:
     def default(cls) -> BenchOptions:
         return cls(topups=500, checks=500, scans=2000, latency_scans=100, encodes=500,
                    prints=5, fast_prints=10, idle_s=10.0, paying_s=5.0, render_reps=5,
-                   label="default", speech_reps=3, speech_listen_s=10.0)
+                   journal_rows=100_000, growth_topups=2000,
+                   startup_runs=5, driver_idle_s=10.0, label="default", speech_reps=3,
+                   speech_listen_s=10.0)
 
     @classmethod
     def quick(cls) -> BenchOptions:
         return cls(topups=20, checks=20, scans=200, latency_scans=20, encodes=50, prints=1,
-                   fast_prints=3, idle_s=2.0, paying_s=1.5, render_reps=1, label="quick")
+                   fast_prints=3, idle_s=2.0, paying_s=1.5, render_reps=1,
+                   journal_rows=10_000, growth_topups=100,
+                   startup_runs=2, driver_idle_s=2.0, label="quick")
 
 
 def run_bench(options: BenchOptions, *, workdir: str | os.PathLike[str] | None = None,
@@ -95,6 +106,22 @@ def run_bench(options: BenchOptions, *, workdir: str | os.PathLike[str] | None =
             say("UI ...")
             report.sections.append(bench_ui(idle_s=options.idle_s, paying_s=options.paying_s,
                                             render_reps=options.render_reps))
+        if "journal" in options.parts:
+            from kiosk.bench.journal import bench_journal
+
+            say("journal at scale, memory over many top-ups ...")
+            report.sections += bench_journal(base / "journal", rows=options.journal_rows,
+                                             growth_topups=options.growth_topups)
+        if "startup" in options.parts:
+            from kiosk.bench.startup import bench_startup
+
+            say("start-up of kiosk run ...")
+            report.sections.append(bench_startup(base / "startup", runs=options.startup_runs))
+        if "drivers" in options.parts:
+            from kiosk.bench.idle import bench_idle_drivers
+
+            say("idle per video driver ...")
+            report.sections.append(bench_idle_drivers(seconds=options.driver_idle_s))
         if "speech" in options.parts:
             from kiosk.bench.speech import bench_speech
 

@@ -59,9 +59,9 @@ def bench_ui(*, idle_s: float, paying_s: float, render_reps: int) -> Section:
     _loop_cpu(section, config, idle_s=idle_s, paying_s=paying_s)
     _render_times(section, config, render_reps)
     section.notes.append(
-        f"SDL video driver '{pygame.display.get_driver()}'. Wake-ups are the UI thread's "
-        "voluntary context switches (/proc/self/task/<tid>/status); loop iterations count "
-        "KioskUi.iterate calls.")
+        f"SDL video driver '{pygame.display.get_driver()}'. UI thread wake-ups are its "
+        "voluntary context switches (/proc/self/task/<tid>/status); loop wake-ups the returns "
+        "from a sleep as KioskUi counts them; loop iterations count KioskUi.iterate calls.")
     return section
 
 
@@ -71,33 +71,15 @@ def _loop_cpu(section: Section, config: Config, *, idle_s: float, paying_s: floa
     from kiosk.flow import Screen
     from kiosk.flow_events import CardScanned
     from kiosk.ui.driver import UiDriver
-    from kiosk.ui.gallery import gallery_settings
-    from kiosk.ui.loop import KioskUi
-    from kiosk.ui.settings import look
 
-    settings = gallery_settings(config)
     backend = BenchBackend()
-
-    def new_ui(ticks: list[int]) -> KioskUi:
-        def tick(_: float) -> None:
-            ticks[0] += 1
-        return KioskUi(settings, look(config.ui), backend, size=(800, 480), sound=False,
-                       on_tick=tick)
-
     # Idle on the attract screen, the kiosk's state for most of its life.
-    ticks = [0]
-    ui = new_ui(ticks)
-    try:
-        UiDriver(ui).wait_for(Screen.ATTRACT)
-        idle = _run_for(ui, idle_s, ticks, ui.stop)
-    finally:
-        ui.close()
-    _report_loop(section, "idle", "attract (idle)", idle)
+    _report_loop(section, "idle", "attract (idle)", idle_on_attract(config, backend, idle_s))
 
     # Paying: the calm progress animation while the top-up runs.
     ticks = [0]
     backend.hold()
-    ui = new_ui(ticks)
+    ui = new_ui(config, backend, ticks)
     try:
         driver = UiDriver(ui)
         driver.wait_for(Screen.ATTRACT)
@@ -121,6 +103,33 @@ def _loop_cpu(section: Section, config: Config, *, idle_s: float, paying_s: floa
     _report_loop(section, "paying", "paying (animation)", paying)
 
 
+def new_ui(config: Config, backend: BenchBackend, ticks: list[int]) -> KioskUi:
+    """The real KioskUi in a 800x480 window; `ticks[0]` counts its loop iterations."""
+    from kiosk.ui.gallery import gallery_settings
+    from kiosk.ui.loop import KioskUi
+    from kiosk.ui.settings import look
+
+    def tick(_: float) -> None:
+        ticks[0] += 1
+
+    return KioskUi(gallery_settings(config), look(config.ui), backend, size=(800, 480),
+                   sound=False, on_tick=tick)
+
+
+def idle_on_attract(config: Config, backend: BenchBackend, seconds: float) -> LoopRun:
+    """The production loop (KioskUi.run) idle on the attract screen for `seconds`."""
+    from kiosk.flow import Screen
+    from kiosk.ui.driver import UiDriver
+
+    ticks = [0]
+    ui = new_ui(config, backend, ticks)
+    try:
+        UiDriver(ui).wait_for(Screen.ATTRACT)
+        return _run_for(ui, seconds, ticks, ui.stop)
+    finally:
+        ui.close()
+
+
 @dataclass(frozen=True)
 class LoopRun:
     seconds: float
@@ -130,12 +139,14 @@ class LoopRun:
     involuntary: int
     iterations: int
     frames: int
+    loop_wakeups: int      # returns from a sleep, as the loop counts them
+    sleeps_in_sdl: bool    # the driver lets the loop sleep until input (kiosk.ui.sdl_wait)
 
 
 def _run_for(ui: KioskUi, seconds: float, ticks: list[int],
              stop: Callable[[], None]) -> LoopRun:
     """Run the production loop (KioskUi.run) in this thread for `seconds`, then stop it."""
-    frames0, ticks0 = ui.frames_drawn, ticks[0]
+    frames0, ticks0, wakeups0 = ui.frames_drawn, ticks[0], ui.wakeups
     timer = threading.Timer(seconds, stop)
     before = ThreadSample.now()
     timer.start()
@@ -151,6 +162,8 @@ def _run_for(ui: KioskUi, seconds: float, ticks: list[int],
         involuntary=after.involuntary - before.involuntary if known else -1,
         iterations=ticks[0] - ticks0,
         frames=ui.frames_drawn - frames0,
+        loop_wakeups=ui.wakeups - wakeups0,
+        sleeps_in_sdl=ui.sleeps_in_sdl,
     )
 
 
@@ -164,6 +177,8 @@ def _report_loop(section: Section, key: str, label: str, run: LoopRun) -> None:
     section.add(f"{key}_wakeups_per_s", f"{label}: UI thread wake-ups",
                 run.wakeups / wall if run.wakeups >= 0 else float("nan"), "/s",
                 f"+{run.involuntary / wall:.1f}/s preempted" if run.involuntary >= 0 else "")
+    section.add(f"{key}_loop_wakeups_per_s", f"{label}: loop wake-ups", run.loop_wakeups / wall,
+                "/s", "sleeps in SDL until input" if run.sleeps_in_sdl else "polls at 30 Hz")
     section.add(f"{key}_iterations_per_s", f"{label}: loop iterations",
                 run.iterations / wall, "/s")
     section.add(f"{key}_frames_per_s", f"{label}: frames drawn", run.frames / wall, "/s")

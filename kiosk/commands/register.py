@@ -24,7 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_config_argument(parser)
     parser.add_argument("--force", action="store_true",
                         help="register again even if a refresh token exists")
-    parser.set_defaults(func=run_register)
+    parser.set_defaults(func=run_register, owns_state=True)
 
 
 def run_register(args: argparse.Namespace) -> int:

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     which.add_argument("--owed", action="store_true", help="every receipt still owed")
     parser.add_argument("--text", action="store_true",
                         help="write the receipt to stdout instead of printing it")
-    parser.set_defaults(func=run_reprint)
+    parser.set_defaults(func=run_reprint, owns_state=True)
 
 
 def run_reprint(args: argparse.Namespace) -> int:

@@ -7,7 +7,6 @@ import logging
 import sys
 
 from kiosk.cli import EXIT_JOURNAL, add_config_argument, load_config_for
-from kiosk.journal import JournalError
 
 log = logging.getLogger(__name__)
 
@@ -24,21 +23,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_config_argument(parser)
     parser.add_argument("--window", action="store_true",
                         help="a desktop window instead of fullscreen")
-    parser.set_defaults(func=run_kiosk)
+    parser.set_defaults(func=run_kiosk, owns_state=True)
 
 
 def run_kiosk(args: argparse.Namespace) -> int:
+    from kiosk.ui.window import draw_first_frame   # first: kiosk.ui imports pygame quickly
+
     import pygame
 
-    from kiosk.runtime import KioskRuntime
-
     config = load_config_for(args)
-    runtime = KioskRuntime(config, window=args.window)
     try:
-        runtime.open()
-    except JournalError as exc:
-        print(f"kiosk run: {exc}", file=sys.stderr)
-        return EXIT_JOURNAL
+        # The screen first: what it needs is imported by now, the rest (HTTP stack, metrics,
+        # journal, devices) is imported and opened behind a picture on the panel.
+        draw_first_frame(config, window=args.window)
+        from kiosk.journal import JournalError
+        from kiosk.runtime import KioskRuntime
+
+        runtime = KioskRuntime(config, window=args.window)
+        try:
+            runtime.open()
+        except JournalError as exc:
+            print(f"kiosk run: {exc}", file=sys.stderr)
+            return EXIT_JOURNAL
     except pygame.error as exc:
         print(f"kiosk run: cannot open the display ({exc}). On the kiosk, kiosk.service sets "
               f"SDL_VIDEODRIVER=kmsdrm; on a desktop use --window; without any display try "

@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="payment type (default: [topup] start_type)")
     topup.add_argument("--recover-timeout", type=float, default=120.0, metavar="SECONDS",
                        help="give up recovering open top-ups after this long (default 120)")
-    topup.set_defaults(func=run_topup)
+    topup.set_defaults(func=run_topup, owns_state=True)
 
     recover = sub.add_parser(
         "recover", help="settle unfinished top-ups left by a crash or lost answers",
@@ -54,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_config_argument(recover)
     recover.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
                          help="give up after this long (default 120); rows stay open")
-    recover.set_defaults(func=run_recover)
+    recover.set_defaults(func=run_recover, owns_state=True)
 
 
 @contextlib.contextmanager

@@ -16,3 +16,26 @@ Wiring it up (what `kiosk run` / `kiosk simulate` do):
 `on_key=` lets a shell add keys (F1-F4 demo scans); kiosk.ui.driver.UiDriver scripts a customer
 (keys, taps, waiting for screens, screenshots); kiosk.ui.gallery renders every screen to PNG.
 """
+
+import sys
+
+
+def _import_pygame_without_pkg_resources() -> None:
+    """Import pygame before any screen module does, skipping setuptools' pkg_resources.
+
+    pygame.pkgdata imports pkg_resources only to find pygame's own data files, which the kiosk
+    never asks for (it brings its fonts), and has a fallback when the import fails. Importing
+    pkg_resources scans every installed distribution: a third of `kiosk run`'s start-up CPU
+    on a PC, more on a Pi. It stays importable for anyone else afterwards.
+    """
+    if "pygame" in sys.modules or "pkg_resources" in sys.modules:
+        return
+    sys.modules["pkg_resources"] = None  # type: ignore[assignment]  # an ImportError for pkgdata
+    try:
+        import pygame  # noqa: F401
+    finally:
+        if sys.modules.get("pkg_resources", False) is None:
+            del sys.modules["pkg_resources"]
+
+
+_import_pygame_without_pkg_resources()

@@ -19,8 +19,10 @@ from kiosk.flow_events import Action, Command, Event, PlaySound, Press, StillHer
 from kiosk.ui.backend import Backend
 from kiosk.ui.display import Rotation
 from kiosk.ui.render import ANIMATED, Look, default_focus, render
+from kiosk.ui.sdl_wait import sleeping_wait
 from kiosk.ui.sounds import Sounds
 from kiosk.ui.widgets import Button, Frame
+from kiosk.ui.window import first_frame_flipped, open_window
 from kiosk.ui.worker import Worker
 
 if TYPE_CHECKING:
@@ -32,9 +34,8 @@ FLOW_EVENT = pygame.event.custom_type()     # carries a flow event posted from a
 STOP_EVENT = pygame.event.custom_type()
 ANIMATION_FPS = 10                           # calm progress: 10 frames a second is plenty
 TAP_DEBOUNCE_S = 0.15                        # resistive panels send down/up bursts
-# Drivers whose SDL_WaitEventTimeout really sleeps; elsewhere (kmsdrm, dummy) SDL polls every
-# millisecond inside it, so the loop pumps input at POLL_S instead and sleeps in between.
-BLOCKING_WAIT_DRIVERS = frozenset({"x11", "wayland", "windows", "cocoa"})
+# Where SDL cannot sleep until the next input (kmsdrm, dummy; see kiosk.ui.sdl_wait), the
+# loop pumps input at POLL_S and sleeps in between: at most ~30 wake-ups a second.
 POLL_S = 1 / 30                              # touch latency of at most a frame or two
 DIGIT_KEYS = {getattr(pygame, f"K_{d}"): d for d in range(10)}
 DIGIT_KEYS.update({getattr(pygame, f"K_KP{d}"): d for d in range(10)})
@@ -119,21 +120,16 @@ class KioskUi:
         # Extra keys of a shell (e.g. F1-F4 = demo scans in `kiosk simulate`): called first
         # for every key press; True means it was handled there.
         self.on_key = on_key
-        pygame.display.init()
-        pygame.font.init()
-        if size == (0, 0):
-            info = pygame.display.Info()
-            size = (info.current_w, info.current_h)
-        flags = pygame.FULLSCREEN if fullscreen else 0
-        self.window = pygame.display.set_mode(size, flags)
-        pygame.display.set_caption("Kiosk")
-        pygame.event.clear()     # nothing from before this UI existed (an earlier window)
-        if fullscreen:
-            # An invisible cursor image, not set_visible(False): the latter has made touch
-            # report one corner on some panels.
-            pygame.mouse.set_cursor((8, 8), (0, 0), (0,) * 8, (0,) * 8)
-        self.blocking_wait = pygame.display.get_driver() in BLOCKING_WAIT_DRIVERS
+        self.window = open_window(size, fullscreen)
+        # Nothing from before this UI existed (an earlier window), except a request to stop:
+        # SDL turns a SIGTERM into QUIT until `kiosk run` installs its own handler.
+        stop_asked = bool(pygame.event.get(pygame.QUIT))
+        pygame.event.clear()
+        if stop_asked:
+            pygame.event.post(pygame.event.Event(pygame.QUIT))
+        self._sleep = sleeping_wait(pygame.display.get_driver())   # None: poll at POLL_S
         self._wake = threading.Event()
+        self.wakeups = 0      # returns from a sleep, counted by the loop (kiosk bench, tests)
         self.rotation = Rotation(self.window.get_size(), rotation)
         self.logical = pygame.Surface(self.rotation.logical)
         self.sounds = Sounds(sound)
@@ -222,9 +218,11 @@ class KioskUi:
 
     def _wait_events(self, wait: float) -> list[pygame.event.Event]:
         """The events that arrive within `wait` seconds (all pending ones, at least one if any)."""
-        if self.blocking_wait:
-            first = pygame.event.wait(max(1, int(wait * 1000)))
-            return [first] + pygame.event.get()
+        if self._sleep is not None:
+            # Sleeps in SDL until input, an event posted by another thread, or the time is up.
+            self._sleep(wait)
+            self.wakeups += 1
+            return pygame.event.get()
         end = time.monotonic() + wait
         while True:
             events = pygame.event.get()
@@ -234,6 +232,12 @@ class KioskUi:
             # Posts from other threads set _wake, so backend answers need not wait for a poll.
             self._wake.wait(min(left, POLL_S))
             self._wake.clear()
+            self.wakeups += 1
+
+    @property
+    def sleeps_in_sdl(self) -> bool:
+        """True where the video driver lets the loop sleep until input instead of polling."""
+        return self._sleep is not None
 
     def _sleep_budget(self, now: float) -> float:
         budget = self.max_sleep
@@ -370,6 +374,7 @@ class KioskUi:
         self.rotation.present(self.logical, self.window)
         pygame.display.flip()
         self.frames_drawn += 1
+        first_frame_flipped()
         self._drawn_key = (state, self.focus, self.keyboard_used,
                            countdown(state, self.settings, now), phase_frame, wait)
 

@@ -2,42 +2,28 @@
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 
 import pygame
 
 from kiosk.flow import Screen, Settings, State
 from kiosk.ui.layout import Layout
-from kiosk.ui.screens import (
-    admin_journal, admin_menu, admin_pin, amount, attract, card, checking_card, checking_printer,
-    claim, confirm, done, not_charged, other_amount, out_of_service, paying, printer_problem,
-    printing, registration, rejected,
-)
 from kiosk.ui.screens.common import Builder, Ctx
 from kiosk.ui.theme import Theme, theme_for
 from kiosk.ui.widgets import Button, Frame, draw_frame
 
-BUILDERS: dict[Screen, Builder] = {
-    Screen.ATTRACT: attract.build,
-    Screen.CHECKING_CARD: checking_card.build,
-    Screen.CARD: card.build,
-    Screen.AMOUNT: amount.build,
-    Screen.OTHER_AMOUNT: other_amount.build,
-    Screen.CONFIRM: confirm.build,
-    Screen.CHECKING_PRINTER: checking_printer.build,
-    Screen.PRINTER_PROBLEM: printer_problem.build,
-    Screen.PAYING: paying.build,
-    Screen.PRINTING: printing.build,
-    Screen.DONE: done.build,
-    Screen.REJECTED: rejected.build,
-    Screen.NOT_CHARGED: not_charged.build,
-    Screen.CLAIM: claim.build,
-    Screen.OUT_OF_SERVICE: out_of_service.build,
-    Screen.REGISTRATION: registration.build,
-    Screen.ADMIN_PIN: admin_pin.build,
-    Screen.ADMIN_MENU: admin_menu.build,
-    Screen.ADMIN_JOURNAL: admin_journal.build,
-}
+
+def builder(screen: Screen) -> Builder:
+    """The screen's `build`, from its module kiosk.ui.screens.<screen value>.
+
+    Imported on first use: start-up draws one screen, and the admin screens (or the QR code
+    of the registration screen) are not needed before someone opens them.
+    """
+    module = importlib.import_module(f"kiosk.ui.screens.{screen.value}")
+    build: Builder = module.build
+    return build
+
 
 # Screens with an animation: only these are redrawn while nothing else happens.
 ANIMATED = frozenset({Screen.CHECKING_CARD, Screen.CHECKING_PRINTER, Screen.PAYING,
@@ -61,7 +47,7 @@ def build_frame(state: State, settings: Settings, look: Look, size: tuple[int, i
                 now: float, phase: float = 0.0) -> tuple[Frame, Layout, Theme]:
     layout = Layout(size[0], size[1], look.dpi, look.large_text)
     ctx = Ctx(state, settings, layout, look.theme, now, phase)
-    return Frame(BUILDERS[state.screen](ctx)), layout, look.theme
+    return Frame(builder(state.screen)(ctx)), layout, look.theme
 
 
 def default_focus(frame: Frame) -> Button | None:

@@ -122,6 +122,7 @@ STRINGS: dict[str, str] = {
     "oos.api": "Keine Verbindung zum Kartensystem.",
     "oos.reader": "Der Kartenleser ist nicht angeschlossen.",
     "oos.recovering": "Die Station wird vorbereitet\u00a0…",
+    "oos.journal": "Betreiber: Journal nicht nutzbar –",
 
     "registration.title": "Gerät registrieren",
     "registration.step1": "Öffnen Sie in SecuOffice: {url}",

@@ -122,6 +122,7 @@ STRINGS: dict[str, str] = {
     "oos.api": "No connection to the card system.",
     "oos.reader": "The card reader is not connected.",
     "oos.recovering": "The kiosk is getting ready\u00a0…",
+    "oos.journal": "Operator: journal not usable –",
 
     "registration.title": "Register this device",
     "registration.step1": "Open in SecuOffice: {url}",
