@@ -197,6 +197,43 @@ class MetricsConfig:
     port: int = field(default=9108, metadata=_check(lambda v: 0 <= v <= 65535, "a port number"))
 
 
+# Keypad keys the speech keys may name: digits, the keypad's symbols, a few named keys.
+SPEECH_KEY_NAMES = frozenset([*"0123456789*/+-.", "enter", "backspace",
+                              *(f"f{n}" for n in range(1, 13))])
+_speech_key = _check(lambda v: v in SPEECH_KEY_NAMES,
+                     "a key: 0-9, * / + - . enter backspace or f1-f12")
+_volume = _check(lambda v: 0 <= v <= 1, "a volume from 0.0 to 1.0")
+
+
+@dataclass(frozen=True)
+class SpeechConfig:
+    enabled: bool = True
+    # Turns speech mode on: held this long (0: a press). "5" has the tactile dot.
+    start_key: str = field(default="5", metadata=_speech_key)
+    start_hold_s: float = field(default=2.0, metadata=_check(lambda v: 0 <= v <= 10,
+                                                             "seconds from 0 to 10"))
+    # Plugging a headset in turns speech on where the sound card reports the jack (evdev).
+    headset: bool = True
+    headset_device: str = ""            # a path; empty: the first device matching the name
+    headset_name_match: str = "Headphone"
+    large_text: bool = False
+    time_factor: float = field(default=3.0, metadata=_check(lambda v: 3 <= v <= 10,
+                                                            "a factor from 3 to 10"))
+    speaker_volume: float = field(default=0.8, metadata=_volume)
+    headset_volume: float = field(default=0.5, metadata=_volume)
+    # The attract screen says how to start speech, quietly, every attract_hint_s seconds.
+    attract_hint: bool = False
+    attract_hint_s: int = _whole(30, 10, 3600, "seconds")
+    attract_hint_volume: float = field(default=0.3, metadata=_volume)
+    repeat_key: str = field(default="*", metadata=_speech_key)
+    help_key: str = field(default="/", metadata=_speech_key)
+    volume_up_key: str = field(default="+", metadata=_speech_key)
+    volume_down_key: str = field(default="-", metadata=_speech_key)
+    more_time_key: str = field(default=".", metadata=_speech_key)
+    rate: int = field(default=160, metadata=_check(lambda v: 80 <= v <= 450,
+                                                   "words per minute from 80 to 450"))
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole configuration; `source` is the file it came from (empty for defaults)."""
@@ -210,6 +247,7 @@ class Config:
     state: StateConfig = StateConfig()
     journal: JournalConfig = JournalConfig()
     metrics: MetricsConfig = MetricsConfig()
+    speech: SpeechConfig = SpeechConfig()
     source: str = ""
 
     @property
@@ -227,6 +265,7 @@ SECTIONS: dict[str, type] = {
     "state": StateConfig,
     "journal": JournalConfig,
     "metrics": MetricsConfig,
+    "speech": SpeechConfig,
 }
 
 

@@ -24,6 +24,7 @@ def test_example_file_loads_and_equals_the_defaults():
     assert loaded.printer == defaults.printer
     assert loaded.ui == defaults.ui
     assert loaded.journal == defaults.journal
+    assert loaded.speech == defaults.speech
     assert loaded.topup.ean == "4260447149502"
     assert loaded.topup.tax_rate == 0
     assert loaded.topup.presets == (1000, 2000, 5000)
