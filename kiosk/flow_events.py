@@ -214,6 +214,13 @@ class StillHere:
 
 
 @dataclass(frozen=True)
+class SpeechMode:
+    """Speech output turned on (headset plugged, start key held); it ends with the session."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
 class ApiStatus:
     ok: bool
     detail: str = ""
@@ -255,7 +262,7 @@ class RegistrationDone:
 
 Event = Union[Press, CardScanned, CardChecked, PrinterChecked, TopupFinished, Printed,
               JournalLoaded, Tick, StillHere, ApiStatus, ReaderStatus, Recovering, RegistrationPending,
-              RegistrationDone, JournalStatus, PinChecked, BalancePrinted]
+              RegistrationDone, JournalStatus, SpeechMode, PinChecked, BalancePrinted]
 
 
 # --- commands out of the flow (executed by the shell; those with `request` answer) ------------
