@@ -108,8 +108,8 @@ def _attract(d: Demo) -> bool:
 
 
 def _rejected(d: Demo) -> bool:
-    d.scan(DEMO_SCANS["F3"][1])     # the locked card
-    d.wait(Screen.REJECTED)
+    d.scan(DEMO_SCANS["F3"][1])     # the locked card, with the API's lock reason
+    d.wait(Screen.CARD_LOCKED)
     d.shot()
     d.tap("finish")
     d.wait(Screen.ATTRACT)

@@ -42,10 +42,11 @@ def test_topup_results_map_to_the_screens_outcomes(result, kind):
 
 def test_card_problems_reach_the_rejected_screen_with_their_reason(make_kiosk):  # noqa: F811
     k = make_kiosk()
-    for card, reason in ((LOCKED_CARD, "locked"), (UNKNOWN_CARD, "unknown"),
-                         ("92761234", "malformed")):
+    for card, reason, screen in ((LOCKED_CARD, "locked", Screen.CARD_LOCKED),
+                                 (UNKNOWN_CARD, "unknown", Screen.REJECTED),
+                                 ("92761234", "malformed", Screen.REJECTED)):
         k.scan(card)
-        k.reach(Screen.REJECTED)
+        k.reach(screen)
         assert k.ui.state.session.problem.value == reason
         assert card not in k.ui.state.session.masked
         k.drive.tap("finish")

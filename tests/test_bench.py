@@ -63,7 +63,7 @@ def test_topup_counts_requests_connections_and_commits(report):
     _ordered(top, "journal")
     _finite_positive(top, "first_ms", "journal_per_commit_ms", "journal_share")
     check = report.section("card_check")
-    assert check.value("requests_per_check") == 2  # lookup + validate
+    assert check.value("requests_per_check") == 3  # lookup + validate + card group
     assert check.value("connections_opened") == 0
     _ordered(check, "latency")
 

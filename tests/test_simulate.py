@@ -31,7 +31,7 @@ def test_without_a_display_plain_simulate_runs_the_headless_demo(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no display found" in done.stderr and "scripted demo" in done.stderr
     for screen in ("attract", "card", "amount", "other_amount", "confirm", "paying", "done",
-                   "rejected", "printer_problem", "not_charged", "out_of_service",
+                   "card_locked", "printer_problem", "not_charged", "out_of_service",
                    "admin_menu", "attract-en"):
         assert _png_size(out / f"{screen}.png") == (800, 480), screen
     receipt = (out / "receipt.txt").read_text(encoding="utf-8")
@@ -72,8 +72,9 @@ def test_f_keys_scan_demo_cards_through_the_virtual_scanner(tmp_path):
         drive.wait_for(Screen.REJECTED)
         assert ui.state.session.problem.value == "malformed"
         drive.key(pygame.K_ESCAPE)
-        drive.key(pygame.K_F3)                          # locked
-        drive.wait_for(Screen.REJECTED)
+        drive.key(pygame.K_F3)                          # locked (reported lost)
+        drive.wait_for(Screen.CARD_LOCKED)
+        assert ui.state.session.lock_reason == 1
         assert ui.state.session.problem.value == "locked"
     assert not (tmp_path / "printer").exists()          # the emulator went with the simulation
 

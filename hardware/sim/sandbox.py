@@ -23,10 +23,10 @@ __all__ = ["SandboxServer", "Fault", "Credit", "RequestRecord", "DEMO_CARDS"]
 log = logging.getLogger(__name__)
 
 # Demo cards seeded by `kiosk sandbox` and the test fixtures (role -> number, balance, flags).
-DEMO_CARDS: dict[str, tuple[str, int, dict[str, bool]]] = {
+DEMO_CARDS: dict[str, tuple[str, int, dict[str, Any]]] = {
     "fresh": ("9276004429942845", 0, {}),
     "funded": ("9276001234567890", 2500, {}),
-    "locked": ("9276000000001111", 1000, {"locked": True}),
+    "locked": ("9276000000001111", 1000, {"locked": True, "lock_reason": 1}),  # lost
     "foreign": ("9276000000002222", 0, {"foreign": True}),
 }
 

@@ -71,7 +71,7 @@ def bench_topup(workdir: Path, *, topups: int, checks: int) -> tuple[Section, Se
     """Section "topup" (round trip, requests, connections, journal) and "card_check"."""
     top = Section("topup", "Top-up round trip (TopupService -> sandbox over loopback HTTP, "
                            "SQLite journal synchronous=FULL)")
-    check = Section("card_check", "Card check (lookup + validate over loopback HTTP)")
+    check = Section("card_check", "Card check (lookup + validate + card group over loopback HTTP)")
     with SandboxServer() as sandbox:
         sandbox.seed_demo_cards()
         config = load_config(write_client_config(sandbox, workdir / "kiosk.toml"))
