@@ -102,6 +102,13 @@ class Kiosk:
         self.drive.tap(f"amount:{cents}")
         self.reach(Screen.CONFIRM)
 
+    def pay(self, cents: int) -> None:
+        """From the amount screen: tap a preset, confirm, and wait for the done screen."""
+        self.drive.tap(f"amount:{cents}")
+        self.reach(Screen.CONFIRM)
+        self.drive.tap("confirm")
+        self.reach(Screen.DONE)
+
     def journal_rows(self):  # type: ignore[no-untyped-def]
         assert self.runtime.journal is not None
         return self.runtime.journal.recent(10)
@@ -337,10 +344,7 @@ def test_pin_card_wrong_pin_never_reaches_start_right_pin_tops_up(make_kiosk, sa
     assert shown(k, "pin") == "●●●●"                         # the PIN shows as dots only
     k.drive.key(pygame.K_RETURN)
     k.reach(Screen.AMOUNT)
-    k.drive.tap("amount:2000")
-    k.reach(Screen.CONFIRM)
-    k.drive.tap("confirm")
-    k.reach(Screen.DONE)
+    k.pay(2000)
     assert _credited(sandbox, PIN_CARD) == [2000] and sandbox.pin_checks == [1234, 4711]
 
 
@@ -360,10 +364,7 @@ def test_card_at_its_limit_is_told_and_a_card_near_it_gets_only_what_fits(make_k
     k.reach(Screen.AMOUNT)
     offered = sorted(b.value for b in k.ui.frame.buttons if b.action.value == "amount")
     assert offered == [1000, 2000]                           # 50,00 would pass 150,00
-    k.drive.tap("amount:2000")
-    k.reach(Screen.CONFIRM)
-    k.drive.tap("confirm")
-    k.reach(Screen.DONE)
+    k.pay(2000)
     assert sandbox.balance(NEAR_CARD) == 14500 and sandbox.pin_checks == []
 
 
@@ -391,10 +392,7 @@ def test_bonus_shows_the_servers_new_balance_and_the_balance_slip_prints(make_ki
     assert k.ui.state.screen == Screen.CARD
     k.drive.tap("continue")
     k.reach(Screen.AMOUNT)
-    k.drive.tap("amount:2000")
-    k.reach(Screen.CONFIRM)
-    k.drive.tap("confirm")
-    k.reach(Screen.DONE)
+    k.pay(2000)
     # Paid 20,00; the card group added 2,00 bonus: the screen shows what the server holds.
     assert _credited(sandbox, BONUS_CARD) == [2000]
     assert k.ui.state.session.outcome.new_balance_cents == 2700 == sandbox.balance(BONUS_CARD)
