@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kiosk.commands.simulate",
     "kiosk.commands.register",
     "kiosk.commands.reprint",
+    "kiosk.commands.cash",
 )
 
 

@@ -375,10 +375,12 @@ def _check_cross_fields(config: Config, source: str, locate: "_Locator") -> None
 def _check_cash(config: Config, source: str, locate: "_Locator") -> None:
     c = config.cash
     if c.mode == "till" and not c.staff_cards:
-        raise ConfigError(f"{source}{locate.line('cash', 'staff_cards')}: [cash] staff_cards: "
+        where = locate.line('cash', 'staff_cards') or locate.line('cash', 'mode')
+        raise ConfigError(f"{source}{where}: [cash] staff_cards: "
                           f"required when mode = \"till\" (who confirms the cash was paid)")
     if c.mode == "validator" and not c.port:
-        raise ConfigError(f"{source}{locate.line('cash', 'port')}: [cash] port: required when "
+        where = locate.line('cash', 'port') or locate.line('cash', 'mode')
+        raise ConfigError(f"{source}{where}: [cash] port: required when "
                           f"mode = \"validator\" (e.g. \"/dev/kiosk-validator\")")
     if c.mode != "none" and min(c.accept) * 100 > config.topup.maximum:
         raise ConfigError(f"{source}{locate.line('cash', 'accept')}: [cash] accept: no note fits "

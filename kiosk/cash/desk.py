@@ -95,7 +95,8 @@ class CashDesk:
 
     # --- a customer's session --------------------------------------------------------------
 
-    def open(self, card_number: str, *, receipt_ok: bool) -> tuple[Opened, NoteSession]:
+    def open(self, card_number: str, *, receipt_ok: bool,
+             cap: int | None = None) -> tuple[Opened, NoteSession]:
         """The pre-checks in order, then the session row: only then may notes come in."""
         if self.out_of_service is not None:
             raise CashRefused("out_of_service", self.out_of_service_detail)
@@ -106,7 +107,7 @@ class CashDesk:
             raise CashRefused(check.reason.value if check.reason else check.status.value,
                               check.error or check.status.value)
         notes = self.check_validator()
-        cap = self.config.topup.maximum
+        cap = min(cap or self.config.topup.maximum, self.config.topup.maximum)
         row = self.ledger.open(card_number=card_number, currency=self.config.topup.currency,
                                cap=cap)
         values = tuple(sorted(v for v in self.config.cash.accept if v * 100 <= cap))
@@ -122,11 +123,11 @@ class CashDesk:
     def settle(self, ref: str) -> CashResult:
         return self.settler.settle(ref)
 
-    def run(self, card_number: str, controls: Controls, *, receipt_ok: bool = True
-            ) -> tuple[SessionEnd, CashResult]:
+    def run(self, card_number: str, controls: Controls, *, receipt_ok: bool = True,
+            cap: int | None = None) -> tuple[SessionEnd, CashResult]:
         """Open, take notes, settle: the whole session for one customer."""
         with self._lock:
-            opened, notes = self.open(card_number, receipt_ok=receipt_ok)
+            opened, notes = self.open(card_number, receipt_ok=receipt_ok, cap=cap)
             end = self.take(opened, notes, controls)
             return end, self.settle(end.reference)
 

@@ -64,6 +64,7 @@ def run_checks(config_path: str, *, service_user: str = SERVICE_USER,
     from kiosk.diagnose.devices import check_printer, check_scanner
     from kiosk.diagnose.secret import check_secret
     from kiosk.diagnose.storage import check_journal, check_state_dir
+    from kiosk.diagnose.validator import check_validator
 
     try:
         config = load_config(config_path)
@@ -91,4 +92,6 @@ def run_checks(config_path: str, *, service_user: str = SERVICE_USER,
                                 "skipped: needs a readable client secret and a reachable API"))
     add("printer", check_printer)
     add("scanner", check_scanner)
+    if config.cash.mode == "validator":
+        add("note validator", check_validator)
     return checks
