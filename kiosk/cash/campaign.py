@@ -161,6 +161,7 @@ class Campaign:
         sandbox.faults.clear()
         self._repair(sim)
         rows = self._recover(config, sim)
+        self._repair(sim)  # a jam found by the recovery is cleared before the count
         stacked_values = sorted((_cashbox(sim) - before).elements())
         credits = sandbox.ledger[ledger_before:]
         for row in rows:
