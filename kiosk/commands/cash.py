@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import tempfile
 import threading
@@ -93,6 +94,9 @@ def run_owed(args: argparse.Namespace) -> int:
 
 
 def run_campaign(args: argparse.Namespace) -> int:
+    if not getattr(args, "verbose", False):
+        # Thousands of sessions: the per-request INFO lines would drown the figures.
+        logging.getLogger().setLevel(logging.ERROR)
     selected = cases(None if args.all else args.sessions, seed=args.seed)
     with tempfile.TemporaryDirectory(prefix="kiosk-cash-campaign-") as tmp:
         campaign = Campaign(Path(tmp), on_progress=lambda n, f: print(
