@@ -62,7 +62,7 @@ def test_headless_cash_topup_api_down_prints_the_owed_slip(cash_config, sandbox,
                                                           monkeypatch):
     from hardware.sim.sandbox import Fault
     monkeypatch.setattr("sys.stdin", _Blocking())
-    monkeypatch.setattr("kiosk.commands.cash.RETRY_S", 0.5)
+    monkeypatch.setattr("kiosk.commands.cash_topup.RETRY_S", 0.5)
     sandbox.inject("create", Fault.drop_before_commit(), times=1000)
     insert(sim, 10)
     code = cli.main(["topup", "--cash", "--card", CARD, "--amount", "10",

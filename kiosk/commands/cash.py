@@ -1,4 +1,4 @@
-"""`kiosk cash ...` (cashbox report, owed cash, fault campaign) and the headless `kiosk topup --cash`."""
+"""`kiosk cash ...`: the cashbox count report, owed cash (list, credit now), the cash fault campaign."""
 
 from __future__ import annotations
 
@@ -6,26 +6,20 @@ import argparse
 import logging
 import sys
 import tempfile
-import threading
 from datetime import datetime
 from pathlib import Path
 
-from kiosk.cash.campaign import Campaign, cases, summary
-from kiosk.cash.desk import CashDesk, CashRefused
+from kiosk.cash.desk import CashDesk
 from kiosk.cash.ledger import CashLedger
 from kiosk.cash.report import cashbox_report
-from kiosk.cash.session import Controls
-from kiosk.cash.settle import CashResult, Slip
 from kiosk.cli import EXIT_JOURNAL, add_config_argument, load_config_for
-from kiosk.config import Config
-from kiosk.journal import JournalError
+from kiosk.commands.cash_topup import EXIT_NOT_CREDITED, describe
+from kiosk.commands.topup import open_service
+from kiosk.journal import Journal, JournalError
 from kiosk.money import format_amount
-from kiosk.receipt import cash_slip, render_text, topup_receipt
+from kiosk.receipt import render_text
 
-EXIT_NOT_CREDITED = 1  # the same codes as `kiosk topup`
-EXIT_UNRESOLVED = 3
 DEFAULT_CAMPAIGN = 1050
-RETRY_S = 30.0  # how long a customer waits while a "not executed" top-up is retried
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,7 +51,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_cashbox(args: argparse.Namespace) -> int:
     config = load_config_for(args)
     try:
-        from kiosk.journal import Journal
         with Journal.open_in(config.state_dir) as journal:
             ledger = CashLedger(journal)
             count = ledger.cashbox_emptied() if args.emptied else ledger.cashbox()
@@ -70,7 +63,6 @@ def run_cashbox(args: argparse.Namespace) -> int:
 
 
 def run_owed(args: argparse.Namespace) -> int:
-    from kiosk.commands.topup import open_service
     config = load_config_for(args)
     try:
         with open_service(config) as service:
@@ -94,6 +86,8 @@ def run_owed(args: argparse.Namespace) -> int:
 
 
 def run_campaign(args: argparse.Namespace) -> int:
+    # Imported here: it brings the simulators, which no other command needs at start-up.
+    from kiosk.cash.campaign import Campaign, cases, summary
     if not getattr(args, "verbose", False):
         # Thousands of sessions: the per-request INFO lines would drown the figures.
         logging.getLogger().setLevel(logging.ERROR)
@@ -108,72 +102,3 @@ def run_campaign(args: argparse.Namespace) -> int:
     return 0 if not figures.violations else 1
 
 
-def run_cash_topup(args: argparse.Namespace, config: Config, number: str,
-                   amount: int | None) -> int:
-    """`kiosk topup --cash`: enable the validator, take notes until the amount (or Enter, or
-    the session timeout), top up once, print the outcome and the receipt or slip."""
-    from kiosk.commands.topup import open_service
-    if config.cash.mode != "validator":
-        print("kiosk topup --cash: [cash] mode is not \"validator\"", file=sys.stderr)
-        return EXIT_NOT_CREDITED
-    target = min(amount or config.topup.maximum, config.topup.maximum)
-    try:
-        with open_service(config) as service:
-            service.recover()
-            desk = CashDesk(config, service, CashLedger(service.journal), retry_s=RETRY_S)
-            try:
-                desk.recover()
-                controls = Controls(on_change=lambda total, fault: _progress(
-                    total, fault, target, controls, config))
-                threading.Thread(target=lambda: (sys.stdin.readline(), controls.finish.set()),
-                                 daemon=True).start()
-                print(f"insert notes up to {format_amount(target, config.topup.currency)}; "
-                      f"Enter ends", flush=True)
-                end, result = desk.run(number, controls, cap=target)
-            except CashRefused as exc:
-                print(f"kiosk topup --cash: not started: {exc}", file=sys.stderr)
-                return EXIT_NOT_CREDITED
-            finally:
-                desk.close()
-            print(describe(result, config))
-            if result.credited and result.topup is not None and result.topup.reference:
-                print(render_text(topup_receipt(
-                    config.kiosk, when=datetime.now(), lines=result.topup.receipt,
-                    stx_id=result.topup.stx_id or "-", reference=result.topup.reference,
-                    paid_cash=True), config.printer.columns))
-                service.receipt_printed(result.topup.reference)
-            elif result.slip is not None or result.session.uncertain:
-                print(render_text(slip_for(result, config), config.printer.columns))
-    except JournalError as exc:
-        print(f"kiosk topup: {exc}", file=sys.stderr)
-        return EXIT_JOURNAL
-    if result.credited:
-        return 0
-    return EXIT_UNRESOLVED if result.slip is Slip.CLAIM else EXIT_NOT_CREDITED
-
-
-def slip_for(result: CashResult, config: Config):  # -> Document
-    row = result.session
-    return cash_slip(config.kiosk, when=datetime.now(), reference=row.reference,
-                     amount=row.total, currency=row.currency, card_masked=row.card_masked,
-                     uncertain=[n.value for n in row.uncertain],
-                     claim=result.slip is Slip.CLAIM)
-
-
-def describe(result: CashResult, config: Config) -> str:
-    row = result.session
-    amount = format_amount(row.total, row.currency, symbol=False)
-    head = {"CREDITED": "CREDITED", "SETTLED": "CREDITED", "EMPTY": "NOTHING PAID IN",
-            "OWED": "OWED", "CLAIM": "UNRESOLVED"}.get(row.state.value, row.state.value)
-    return f"{head} {amount} in cash for {row.card_masked}\n  cash session: {row.reference}"
-
-
-def _progress(total: int, fault: object, target: int, controls: Controls,
-              config: Config) -> None:
-    if (total, fault) == getattr(controls, "_shown", None):
-        return
-    controls._shown = (total, fault)  # type: ignore[attr-defined]
-    print(f"  paid in: {format_amount(total, config.topup.currency)}"
-          f"{f' ({fault.value})' if fault is not None else ''}", flush=True)  # type: ignore[attr-defined]
-    if total >= target:
-        controls.finish.set()

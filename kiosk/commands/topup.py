@@ -89,8 +89,8 @@ def run_topup(args: argparse.Namespace) -> int:
         print(f"kiosk topup: --amount: {exc}", file=sys.stderr)
         return EXIT_NOT_CREDITED
     if args.cash:
-        from kiosk.commands.cash import run_cash_topup
-        return run_cash_topup(args, config, form.number, amount)
+        from kiosk.commands.cash_topup import run_cash_topup
+        return run_cash_topup(args, config, form.number, amount, open_service)
     assert amount is not None
     refused = local_refusal(config.topup, form.number, amount)
     if refused is not None:   # answered before any wait for recovery
