@@ -11,7 +11,7 @@ from kiosk.ui.layout import Layout
 from kiosk.ui.screens import (
     admin_journal, admin_menu, admin_pin, amount, attract, card, checking_card, checking_printer,
     claim, confirm, done, not_charged, other_amount, out_of_service, paying, printer_problem,
-    printing, registration, rejected,
+    printing, registration, rejected, setup_needed,
 )
 from kiosk.ui.screens.common import Builder, Ctx
 from kiosk.ui.theme import Theme, theme_for
@@ -37,6 +37,7 @@ BUILDERS: dict[Screen, Builder] = {
     Screen.ADMIN_PIN: admin_pin.build,
     Screen.ADMIN_MENU: admin_menu.build,
     Screen.ADMIN_JOURNAL: admin_journal.build,
+    Screen.SETUP_NEEDED: setup_needed.build,
 }
 
 # Screens with an animation: only these are redrawn while nothing else happens.
