@@ -16,7 +16,7 @@ from kiosk.app import KioskBackend
 from kiosk.config import Config
 from kiosk.flow_events import JournalStatus
 from kiosk.journal import Journal, JournalDamaged
-from kiosk.journal_down import JournalDownBackend
+from kiosk.journal_down import RefusingBackend
 from kiosk.journal_maint import StorageWatch
 from kiosk.liveness import Liveness, ThreadFaults
 from kiosk.metrics import KioskMetrics, MetricsServer, start_from_config
@@ -174,7 +174,7 @@ class KioskRuntime:
         assert self.journal_damage is not None
         self.metrics_server = start_from_config(self.metrics, self.config.metrics)
         self.ui = KioskUi.from_config(self.config,
-                                      JournalDownBackend(self.journal_damage, self._restart),
+                                      RefusingBackend(self.journal_damage, self._restart),
                                       admin_pin=admin_pin, window=self.window,
                                       on_tick=self._tick, max_sleep=self._max_sleep(),
                                       on_key=self.on_key, **self.ui_options)

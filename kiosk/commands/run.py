@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from kiosk.cli import EXIT_JOURNAL, add_config_argument, load_config_for
+from kiosk.config import Config, ConfigError
 from kiosk.journal import JournalError
 
 log = logging.getLogger(__name__)
@@ -28,20 +30,33 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_kiosk(args: argparse.Namespace) -> int:
+    """Serve; without a usable config or secret, show what to set up until the files change."""
     import pygame
 
     from kiosk.runtime import KioskRuntime
+    from kiosk.setup_mode import wait_for_setup
 
-    config = load_config_for(args)
-    runtime = KioskRuntime(config, window=args.window)
-    try:
-        runtime.open()
-    except JournalError as exc:
-        print(f"kiosk run: {exc}", file=sys.stderr)
-        return EXIT_JOURNAL
-    except pygame.error as exc:
-        print(f"kiosk run: cannot open the display ({exc}). On the kiosk, kiosk.service sets "
-              f"SDL_VIDEODRIVER=kmsdrm; on a desktop use --window; without any display try "
-              f"`kiosk simulate --headless`.", file=sys.stderr)
-        return EXIT_NO_DISPLAY
-    return runtime.run()
+    while True:
+        config: Config | None = None
+        try:
+            try:
+                config = load_config_for(args)
+                runtime = KioskRuntime(config, window=args.window)
+                runtime.open()
+            except ConfigError as exc:
+                if not wait_for_setup(exc, args.config, config=config, window=args.window):
+                    return 0      # stopped while waiting
+                if os.environ.get("CREDENTIALS_DIRECTORY"):
+                    log.info("exiting for systemd to start the kiosk again: it hands over "
+                             "the credential files only at start")
+                    return 0      # Restart=always
+                continue
+        except JournalError as exc:
+            print(f"kiosk run: {exc}", file=sys.stderr)
+            return EXIT_JOURNAL
+        except pygame.error as exc:
+            print(f"kiosk run: cannot open the display ({exc}). On the kiosk, kiosk.service sets "
+                  f"SDL_VIDEODRIVER=kmsdrm; on a desktop use --window; without any display try "
+                  f"`kiosk simulate --headless`.", file=sys.stderr)
+            return EXIT_NO_DISPLAY
+        return runtime.run()
