@@ -75,8 +75,12 @@ def verdict(reading: ClockReading, now: datetime) -> tuple[bool, str]:
     return True, f"synchronised (max error {reading.max_error_us / 1000:g} ms), {shown}"
 
 
-def check_clock() -> str:
-    ok, detail = verdict(read_kernel_clock(), datetime.fromtimestamp(time.time(), timezone.utc))
-    if not ok:
-        raise CheckFailed(detail)
-    return detail
+def check_clock(mode: str = "ntp") -> str:
+    """As the running kiosk judges it (kiosk/clock_gate.py, [kiosk] clock_check = mode)."""
+    from kiosk.clock_gate import judge
+
+    judgement = judge(mode, read_kernel_clock(),  # type: ignore[arg-type]
+                      datetime.fromtimestamp(time.time(), timezone.utc))
+    if not judgement.trusted:
+        raise CheckFailed(judgement.detail)
+    return judgement.detail
