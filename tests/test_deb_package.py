@@ -78,7 +78,9 @@ def test_contents_and_control(deb):
                  "/usr/lib/kiosk/99-kiosk.rules.in", "/usr/share/doc/kiosk/README.md",
                  "/usr/lib/python3/dist-packages/kiosk/cli.py",
                  "/usr/lib/python3/dist-packages/kiosk/kiosk.example.toml",
-                 "/usr/lib/python3/dist-packages/hardware/printer/transport.py"):
+                 "/usr/lib/python3/dist-packages/hardware/printer/transport.py",
+                 "/usr/share/kiosk/monitoring/kiosk-alerts.yml",
+                 "/usr/share/kiosk/monitoring/kiosk-dashboard.json"):
         assert path in files, path
     assert not [f for f in files if "/tests/" in f or "__pycache__" in f or f.endswith(".pyc")]
     assert all(line.split()[1] == "root/root" for line in listing)
