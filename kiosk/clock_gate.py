@@ -1,38 +1,13 @@
-"""May the kiosk take money by its clock? The doctor's clock check, under [kiosk] clock_check."""
+"""May the kiosk take money by its clock? The doctor's judgement, asked every few seconds."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Literal
 
-from kiosk.diagnose.clock import EARLIEST_PLAUSIBLE, ClockReading, read_kernel_clock, verdict
-
-ClockCheck = Literal["ntp", "rtc", "off"]
-
-
-@dataclass(frozen=True)
-class ClockJudgement:
-    """`trusted`: receipts may be dated by this clock; `synchronised` as the kernel says it."""
-
-    trusted: bool
-    synchronised: bool | None
-    detail: str
-
-
-def judge(mode: ClockCheck, reading: ClockReading, now: datetime) -> ClockJudgement:
-    """Pure. "ntp": a time service must have synchronised the clock (a Pi without a real-time
-    clock boots in 1970 or at its last shutdown time). "rtc": a battery-backed clock keeps
-    time without the network, so only a date that cannot be right stops the kiosk. "off":
-    never stops it (a test bench)."""
-    if mode == "off":
-        return ClockJudgement(True, reading.synchronised, 'not checked ([kiosk] clock_check = "off")')
-    ok, detail = verdict(reading, now)
-    if not ok and mode == "rtc" and now >= EARLIEST_PLAUSIBLE:
-        return ClockJudgement(True, reading.synchronised,
-                              f'{detail}; trusted: [kiosk] clock_check = "rtc"')
-    return ClockJudgement(ok, reading.synchronised, detail)
+from kiosk.diagnose.clock import (
+    ClockCheck, ClockJudgement, ClockReading, judge, read_kernel_clock,
+)
 
 
 class ClockGate:

@@ -95,6 +95,7 @@ def wait_for_setup(error: ConfigError, config_path: str, *, config: Config | Non
     log.error("setup needed: %s; fix: %s (the kiosk reloads when the file changes)",
               problem.missing, problem.fix)
     changed = False
+    stop_asked = False
     ready_sent = False
     next_poll = time.monotonic() + poll_s
     ui: Any = None
@@ -102,6 +103,9 @@ def wait_for_setup(error: ConfigError, config_path: str, *, config: Config | Non
     def tick(now: float) -> None:
         nonlocal changed, ready_sent, next_poll
         pinger.tick()
+        if stop_asked:
+            ui.stop()
+            return
         if not ready_sent:
             # Up and showing what to do: a restart would not fill in the secret.
             ready_sent = True
@@ -114,8 +118,11 @@ def wait_for_setup(error: ConfigError, config_path: str, *, config: Config | Non
                 ui.stop()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
+        # Only a flag: ui.stop() sets a threading.Event, whose lock the interrupted main
+        # thread may hold at this very moment. The loop wakes at least every poll_s.
+        nonlocal stop_asked
         log.info("%s: stopping", signal.Signals(signum).name)
-        ui.stop()
+        stop_asked = True
 
     ui = KioskUi.from_config(config or Config(), RefusingBackend(error, lambda: ui.stop()),
                              admin_pin=None, window=window, on_tick=tick,

@@ -10,8 +10,7 @@ import pytest
 
 import kiosk.runtime
 from hardware.sim.scanner import VirtualScanner
-from kiosk.clock_gate import judge
-from kiosk.diagnose.clock import ClockReading
+from kiosk.diagnose.clock import ClockReading, judge
 from kiosk.flow import Screen
 from kiosk.runtime import KioskRuntime
 from kiosk.ui.driver import UiDriver
