@@ -95,6 +95,8 @@ class KioskConfig:
     merchant_name: str = "Mein Geschäft"
     merchant_address: tuple[str, ...] = ()
     support_line: str = ""
+    # "ntp", "rtc" or "off": when the clock is trusted to take money (kiosk/clock_gate.py).
+    clock_check: Literal["ntp", "rtc", "off"] = "ntp"
 
 
 @dataclass(frozen=True)

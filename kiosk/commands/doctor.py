@@ -83,7 +83,7 @@ def run_checks(config_path: str, *, service_user: str = SERVICE_USER,
 
     add("state directory", lambda c: check_state_dir(c, service_user))
     add("journal", check_journal)
-    add("clock", lambda c: check_clock())
+    add("clock", lambda c: check_clock(c.kiosk.clock_check))
     secret = add("client secret", check_secret)
     reachable = add("API reachable", check_reachable)
     if "authentication" not in skip:
