@@ -95,6 +95,8 @@ class KioskConfig:
     merchant_name: str = "Mein Geschäft"
     merchant_address: tuple[str, ...] = ()
     support_line: str = ""
+    # "ntp", "rtc" or "off": when the clock is trusted to take money (kiosk/clock_gate.py).
+    clock_check: Literal["ntp", "rtc", "off"] = "ntp"
 
 
 @dataclass(frozen=True)
@@ -234,6 +236,35 @@ class SpeechConfig:
                                                    "words per minute from 80 to 450"))
 
 
+# Note values (euros) an SSP validator's euro dataset can carry in a channel.
+CASH_NOTE_VALUES = frozenset({5, 10, 20, 50, 100, 200, 500})
+
+
+@dataclass(frozen=True)
+class CashConfig:
+    # "none": card payment only; "till": staff confirm cash paid at the till by scanning a
+    # staff card; "validator": an SSP note validator takes the notes (kiosk.cash).
+    mode: Literal["none", "till", "validator"] = "none"
+    port: str = "/dev/kiosk-validator"  # the udev rule's stable name
+    ssp_address: int = field(default=0, metadata=_check(lambda v: 0 <= v <= 0x7D, "0 to 125"))
+    accept: tuple[int, ...] = field(
+        default=(5, 10, 20, 50),
+        metadata=_check(lambda v: len(v) > 0 and set(v) <= CASH_NOTE_VALUES,
+                        "a list of note values out of 5, 10, 20, 50, 100, 200, 500"),
+    )
+    # Seconds without a note before a session ends (tops up what is stacked, or cancels).
+    session_timeout_s: float = field(default=60.0,
+                                     metadata=_check(lambda v: 1 <= v <= 3600,
+                                                     "seconds from 1 to 3600"))
+    # Till mode: card numbers (or digit prefixes) of staff cards that confirm a cash payment.
+    staff_cards: tuple[str, ...] = field(
+        default=(), metadata=_check(lambda v: all(re.fullmatch(r"[0-9]{1,16}", c) for c in v),
+                                    "card numbers or digit prefixes in quotes"))
+    confirm_timeout_s: float = field(default=120.0,
+                                     metadata=_check(lambda v: 5 <= v <= 3600,
+                                                     "seconds from 5 to 3600"))
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole configuration; `source` is the file it came from (empty for defaults)."""
@@ -248,6 +279,7 @@ class Config:
     journal: JournalConfig = JournalConfig()
     metrics: MetricsConfig = MetricsConfig()
     speech: SpeechConfig = SpeechConfig()
+    cash: CashConfig = CashConfig()
     source: str = ""
 
     @property
@@ -266,6 +298,7 @@ SECTIONS: dict[str, type] = {
     "journal": JournalConfig,
     "metrics": MetricsConfig,
     "speech": SpeechConfig,
+    "cash": CashConfig,
 }
 
 
@@ -318,6 +351,7 @@ def _parse(text: str, source: str, locate: "_Locator") -> Config:
         sections[name] = _build_section(name, SECTIONS[name], value, source, locate)
     config = Config(**sections, source=source)
     _check_cross_fields(config, source, locate)
+    _check_cash(config, source, locate)
     return config
 
 
@@ -444,6 +478,21 @@ def _check_cross_fields(config: Config, source: str, locate: "_Locator") -> None
                 f"16-digit card numbers (0-9, no spaces) in quotes starting with "
                 f"{' or '.join(t.card_prefixes)}; got {mask_card(card)!r} ({reason})"
             )
+
+
+def _check_cash(config: Config, source: str, locate: "_Locator") -> None:
+    c = config.cash
+    if c.mode == "till" and not c.staff_cards:
+        where = locate.line('cash', 'staff_cards') or locate.line('cash', 'mode')
+        raise ConfigError(f"{source}{where}: [cash] staff_cards: "
+                          f"required when mode = \"till\" (who confirms the cash was paid)")
+    if c.mode == "validator" and not c.port:
+        where = locate.line('cash', 'port') or locate.line('cash', 'mode')
+        raise ConfigError(f"{source}{where}: [cash] port: required when "
+                          f"mode = \"validator\" (e.g. \"/dev/kiosk-validator\")")
+    if c.mode != "none" and min(c.accept) * 100 > config.topup.maximum:
+        raise ConfigError(f"{source}{locate.line('cash', 'accept')}: [cash] accept: no note fits "
+                          f"under [topup] maximum")
 
 
 class _Locator:

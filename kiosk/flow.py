@@ -14,11 +14,11 @@ from kiosk.cards import check_card_number, mask_card
 from kiosk.flow_admin import admin_press
 from kiosk.flow_card import balance_printed, card_checked, card_press, pin_checked, reject
 from kiosk.flow_events import (
-    Action, ApiStatus, BalancePrinted, CardChecked, CardProblemReason, CardScanned,
-    CheckCard, CheckPrinter, Command, Event, JournalLoaded, JournalStatus, PinChecked, PlaySound,
-    Press, PrinterChecked,
+    Action, ApiStatus, BalancePrinted, CardChecked, CardProblemReason, CardScanned, CheckCard,
+    CheckPrinter, ClockStatus, Command, Event, JournalLoaded, JournalStatus, PinChecked,
+    PlaySound, Press, PrinterChecked,
     Printed, PrintReceipt, PrintSlip, ReaderStatus, Recovering, RegistrationDone,
-    RegistrationPending, SpeechMode, StartTopup, StillHere, Tick, TopupFinished,
+    RegistrationPending, SetupNeeded, SpeechMode, StartTopup, StillHere, Tick, TopupFinished,
 )
 # The state and its queries live in kiosk.flow_state; callers keep importing them from here.
 from kiosk.flow_state import (  # noqa: F401
@@ -72,9 +72,11 @@ def _dispatch(s: State, e: Event, now: float, cfg: Settings) -> tuple[State, lis
             return s, []
         admin = replace(s.admin, journal=e.rows, message="", page=0)
         return replace(s, pending=0, admin=admin, screen=Screen.ADMIN_JOURNAL), []
-    if isinstance(e, (ApiStatus, JournalStatus)):
+    if isinstance(e, (ApiStatus, JournalStatus, ClockStatus)):
         if isinstance(e, ApiStatus):
             s = replace(s, api_ok=e.ok, api_detail=e.detail)
+        elif isinstance(e, ClockStatus):
+            s = replace(s, clock_ok=e.ok, clock_detail=e.detail)
         else:
             s = replace(s, journal_ok=e.ok, journal_detail=e.detail)
         if not e.ok and s.screen in BEFORE_PAYMENT:
@@ -87,6 +89,8 @@ def _dispatch(s: State, e: Event, now: float, cfg: Settings) -> tuple[State, lis
     if isinstance(e, RegistrationPending):
         return _settle_idle(replace(s, registration=Registration(e.user_code,
                                                                  e.verification_url))), []
+    if isinstance(e, SetupNeeded):
+        return _settle_idle(replace(s, setup=e)), []
     if isinstance(e, RegistrationDone):
         return _settle_idle(replace(s, registration=None)), []
     raise TypeError(f"not a flow event: {e!r}")

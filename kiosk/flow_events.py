@@ -241,6 +241,22 @@ class JournalStatus:
 
 
 @dataclass(frozen=True)
+class ClockStatus:
+    """The clock can (ok) or cannot be trusted to date receipts: no money while it cannot."""
+
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class SetupNeeded:
+    """The kiosk cannot start serving: what is missing (for the operator) and the fix command."""
+
+    missing: str
+    fix: str
+
+
+@dataclass(frozen=True)
 class Recovering:
     """The journal is being recovered (True) or done (False): no customer before it is done."""
 
@@ -262,7 +278,8 @@ class RegistrationDone:
 
 Event = Union[Press, CardScanned, CardChecked, PrinterChecked, TopupFinished, Printed,
               JournalLoaded, Tick, StillHere, ApiStatus, ReaderStatus, Recovering, RegistrationPending,
-              RegistrationDone, JournalStatus, SpeechMode, PinChecked, BalancePrinted]
+              RegistrationDone, JournalStatus, SpeechMode, ClockStatus, SetupNeeded, PinChecked,
+              BalancePrinted]
 
 
 # --- commands out of the flow (executed by the shell; those with `request` answer) ------------

@@ -8,7 +8,9 @@ from enum import Enum
 from typing import Literal
 
 from kiosk.cards import DEFAULT_PREFIXES
-from kiosk.flow_events import CardProblemReason, JournalRow, PrinterState, PrintResult, TopupOutcome
+from kiosk.flow_events import (
+    CardProblemReason, JournalRow, PrinterState, PrintResult, SetupNeeded, TopupOutcome,
+)
 
 COUNTDOWN_S = 10          # the last seconds before an idle timeout are counted down on screen
 PIN_MIN_LENGTH = 6
@@ -39,6 +41,7 @@ class Screen(str, Enum):
     ADMIN_PIN = "admin_pin"
     ADMIN_MENU = "admin_menu"
     ADMIN_JOURNAL = "admin_journal"
+    SETUP_NEEDED = "setup_needed"
     PIN_ENTRY = "pin_entry"           # the card's PIN, before an amount can be chosen
     CARD_LIMIT = "card_limit"         # the card is at its balance limit
     CARD_LOCKED = "card_locked"       # the card is locked, with the API's reason
@@ -47,7 +50,8 @@ class Screen(str, Enum):
 # Screens where the kiosk waits for the worker; the customer cannot leave them (money may move).
 WAITING_FOR_WORKER = frozenset({Screen.PAYING, Screen.PRINTING})
 # Screens without a customer: nothing to time out.
-IDLE_SCREENS = frozenset({Screen.ATTRACT, Screen.OUT_OF_SERVICE, Screen.REGISTRATION})
+IDLE_SCREENS = frozenset({Screen.ATTRACT, Screen.OUT_OF_SERVICE, Screen.REGISTRATION,
+                          Screen.SETUP_NEEDED})
 # Screens where a customer is on their way but no money has moved yet.
 BEFORE_PAYMENT = frozenset({Screen.CHECKING_CARD, Screen.CARD, Screen.AMOUNT,
                             Screen.OTHER_AMOUNT, Screen.CONFIRM, Screen.CHECKING_PRINTER,
@@ -161,6 +165,9 @@ class State:
     recovering: bool = False
     journal_ok: bool = True           # False: journal damaged or state directory nearly full
     journal_detail: str = ""
+    clock_ok: bool = True             # False: clock not synchronised ([kiosk] clock_check)
+    clock_detail: str = ""
+    setup: SetupNeeded | None = None  # the config or secret cannot be used: nothing else runs
     registration: Registration | None = None
     admin_guard: AdminGuard = AdminGuard()
     admin: AdminView = AdminView()
@@ -168,7 +175,8 @@ class State:
 
     @property
     def in_service(self) -> bool:
-        return self.api_ok and self.reader_ok and self.journal_ok and not self.recovering
+        return (self.api_ok and self.reader_ok and self.journal_ok and self.clock_ok
+                and not self.recovering and self.setup is None)
 
 
 def initial_state(settings: Settings, now: float = 0.0) -> State:
@@ -225,7 +233,9 @@ def max_typed_digits(cfg: Settings) -> int:
 
 
 def idle_screen(s: State) -> Screen:
-    """The screen without a customer: registration, out of service, or attract."""
+    """The screen without a customer: setup needed, registration, out of service, or attract."""
+    if s.setup is not None:
+        return Screen.SETUP_NEEDED
     if s.registration is not None:
         return Screen.REGISTRATION
     if not s.in_service:

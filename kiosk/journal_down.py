@@ -1,4 +1,4 @@
-"""The UI backend while the journal is unusable at boot: the screen stays up, nothing is served."""
+"""The UI backend that serves nothing (journal unusable at boot, setup needed): the screen stays up."""
 
 from __future__ import annotations
 
@@ -8,18 +8,18 @@ from typing import Literal, NoReturn, Sequence
 from kiosk.flow_events import (
     CardInfo, CardProblem, JournalRow, PrinterState, PrintResult, TopupOutcome,
 )
-from kiosk.journal import JournalError
 
 
-class JournalDownBackend:
-    """Every request is refused with the journal's error (the UI's worker turns a raise into the
-    safe answer for its kind); only an admin restart does something.
+class RefusingBackend:
+    """Every request is refused with the error that keeps the kiosk from serving (the UI's
+    worker turns a raise into the safe answer for its kind); only an admin restart does
+    something.
 
     Without it `kiosk run` would exit, systemd would start it again every few seconds, and the
     customer would face a black screen instead of "out of service".
     """
 
-    def __init__(self, error: JournalError, on_restart: Callable[[], None]) -> None:
+    def __init__(self, error: Exception, on_restart: Callable[[], None]) -> None:
         self.error = error
         self.on_restart = on_restart
 

@@ -103,6 +103,16 @@ class KioskMetrics:
             "Unix time the UI main loop last went round",
             registry=r,
         )
+        self.in_service = Gauge(
+            "kiosk_in_service", "1 while the kiosk can serve a customer, 0 while out of service",
+            registry=r,
+        )
+        self.clock_synchronised = Gauge(
+            "kiosk_clock_synchronised",
+            "1 while the kernel says a time service synchronised the clock, 0 while not "
+            "(NaN: cannot tell)", registry=r,
+        )
+        self.clock_synchronised.set(float("nan"))
         self._journal = _JournalCollector()
         r.register(self._journal)
         self._storage = _StorageCollector()

@@ -13,16 +13,20 @@ from types import FrameType
 from typing import Any
 
 from kiosk.app import KioskBackend
+from kiosk.clock_gate import ClockGate
 from kiosk.config import Config
-from kiosk.flow_events import JournalStatus
+from kiosk.diagnose.clock import ClockReading
+from kiosk.flow_events import ClockStatus, JournalStatus
+from kiosk.flow_state import Screen
 from kiosk.journal import Journal, JournalDamaged
-from kiosk.journal_down import JournalDownBackend
+from kiosk.journal_down import RefusingBackend
 from kiosk.journal_maint import StorageWatch
 from kiosk.liveness import Liveness, ThreadFaults
 from kiosk.metrics import KioskMetrics, MetricsServer, start_from_config
 from kiosk.monitor import ReaderBridge, Supervisor
 from kiosk.printers import ReceiptPrinter, open_printer
 from kiosk.readers import SupervisedReader, open_reader
+from kiosk.restart_request import RestartRequest
 from kiosk.sdnotify import Notifier, WatchdogPinger
 from kiosk.secuconnect.auth import DeviceAuth
 from kiosk.secuconnect.client import SecuconnectClient
@@ -35,6 +39,10 @@ log = logging.getLogger(__name__)
 # READY anyway after this long (well inside TimeoutStartSec=180s of kiosk.service), showing
 # "out of service" while recovery goes on, rather than being killed and restarted in a loop.
 READY_AT_LATEST_S = 90.0
+# The main loop looks at the clock, the in-service gauge and a restart request this often.
+HOUSEKEEPING_S = 2.0
+# A restart asked for from outside waits for these screens: no customer is at the kiosk.
+RESTART_SCREENS = frozenset({Screen.ATTRACT, Screen.OUT_OF_SERVICE})
 
 
 @dataclass(frozen=True)
@@ -71,7 +79,8 @@ class KioskRuntime:
                  notifier: Notifier | None = None,
                  ready_at_latest_s: float = READY_AT_LATEST_S,
                  ui_options: dict[str, Any] | None = None,
-                 liveness: Liveness | None = None, headset_jack: Any = None) -> None:
+                 liveness: Liveness | None = None, headset_jack: Any = None,
+                 clock_probe: Callable[[], ClockReading] | None = None) -> None:
         self.config = config
         self.window = window
         self.scanner = scanner
@@ -102,6 +111,12 @@ class KioskRuntime:
         self.headset: Any = None
         self.ready_sent = False
         self.restart_requested = False
+        # Tests inject the probe: they must not depend on this machine's clock.
+        self.clock_gate = ClockGate(config.kiosk.clock_check,
+                                    **({"probe": clock_probe} if clock_probe else {}))
+        self._clock_trusted: bool | None = None
+        self.restart_request = RestartRequest(config.state_dir)
+        self._next_housekeeping = 0.0
         self._started = time.monotonic()
         self._shown_status = ""
         self._closed = False
@@ -128,6 +143,7 @@ class KioskRuntime:
                 log.error("out of service: %s", exc)
                 self.journal_damage = exc
                 return self._open_journal_down(admin_pin)
+            self.restart_request.clear_stale()
             self.metrics.watch_journal(self.journal.counts)
             self.metrics.watch_storage(self.journal.path)
             self.client = SecuconnectClient.from_config(config)
@@ -152,6 +168,7 @@ class KioskRuntime:
                 self.headset = open_headset(config, self.speech, self.ui.post,
                                             jack=self.headset_jack)
             _log_display()
+            self._housekeeping()   # the clock judged before the first scan can be handled
             # The screen exists: from here on, everything reports to it.
             bridge = ReaderBridge(self.ui.post, self.metrics)
             reopen = partial(open_reader, config.reader, config.topup.card_prefixes, bridge,
@@ -184,7 +201,7 @@ class KioskRuntime:
         assert self.journal_damage is not None
         self.metrics_server = start_from_config(self.metrics, self.config.metrics)
         self.ui = KioskUi.from_config(self.config,
-                                      JournalDownBackend(self.journal_damage, self._restart),
+                                      RefusingBackend(self.journal_damage, self._restart),
                                       admin_pin=admin_pin, window=self.window,
                                       on_tick=self._tick, max_sleep=self._max_sleep(),
                                       on_key=self.on_key, **self.ui_options)
@@ -224,6 +241,7 @@ class KioskRuntime:
         """Every pass of the UI main loop: watchdog, heartbeat, READY once settled."""
         self.pinger.tick()
         self.metrics.heartbeat()
+        self._housekeeping()
         if self.journal_damage is not None and not self.ready_sent:
             # Up and showing why it cannot serve: a restart would not mend the file.
             self.ready_sent = True
@@ -245,6 +263,30 @@ class KioskRuntime:
         elif supervisor.status != self._shown_status:
             self._shown_status = supervisor.status
             self.notifier.status(_status_line(supervisor.status))
+
+    def _housekeeping(self) -> None:
+        """Every HOUSEKEEPING_S: the clock gate, the in-service gauge, a restart request."""
+        now = time.monotonic()
+        if now < self._next_housekeeping or self.ui is None:
+            return
+        self._next_housekeeping = now + HOUSEKEEPING_S
+        clock = self.clock_gate.check()
+        synced = clock.synchronised
+        self.metrics.clock_synchronised.set(float("nan") if synced is None else int(synced))
+        if clock.trusted != self._clock_trusted:
+            if clock.trusted:
+                log.info("clock: %s", clock.detail)
+            else:
+                log.error("out of service: clock %s", clock.detail)
+            self._clock_trusted = clock.trusted
+            self.ui.post(ClockStatus(clock.trusted, clock.detail))
+        state = self.ui.state
+        self.metrics.in_service.set(1 if state.in_service else 0)
+        if state.screen in RESTART_SCREENS and self.restart_request.pending():
+            log.info("restart requested (%s): no customer at the kiosk, restarting now",
+                     self.restart_request.path)
+            self.restart_request.take()
+            self._restart()
 
     def _threads_on_time(self) -> bool:
         """The watchdog's gate: True while every vital thread runs and checked in on time."""

@@ -49,6 +49,10 @@ install -m 0755 "$SOURCE/systemd/kiosk-usb-ids" "$stage/usr/sbin/kiosk-usb-ids"
 install -m 0755 "$SOURCE/systemd/restart-when-idle" "$stage/usr/lib/kiosk/restart-when-idle"
 install -m 0644 "$SOURCE/systemd/lib.sh" "$SOURCE/systemd/99-kiosk.rules.in" "$stage/usr/lib/kiosk/"
 install -D -m 0644 "$SOURCE/README.md" "$stage/usr/share/doc/kiosk/README.md"
+# Fleet monitoring, for the central Prometheus and Grafana (README: "Watching a fleet").
+install -d "$stage/usr/share/kiosk/monitoring"
+install -m 0644 "$SOURCE/systemd/monitoring/kiosk-alerts.yml" \
+    "$SOURCE/systemd/monitoring/kiosk-dashboard.json" "$stage/usr/share/kiosk/monitoring/"
 install -d "$stage/etc/kiosk"
 kiosk_config_from_example "$SOURCE/kiosk/kiosk.example.toml" > "$stage/etc/kiosk/kiosk.toml"
 for script in postinst prerm postrm; do

@@ -13,6 +13,8 @@ command -v shellcheck >/dev/null || apt_needed+=(shellcheck)
 command -v zbarimg >/dev/null || apt_needed+=(zbar-tools)
 # The idle loop is measured and tested under x11 on a virtual screen.
 command -v Xvfb >/dev/null || apt_needed+=(xvfb)
+# The fleet's alert rules are checked with promtool, which Debian ships only in prometheus.
+command -v promtool >/dev/null || apt_needed+=(prometheus)
 # The Debian package: dpkg-deb builds it from a wheel made by Debian's python3 (no network).
 command -v dpkg-deb >/dev/null || apt_needed+=(dpkg)
 /usr/bin/python3 -c 'import setuptools, wheel' 2>/dev/null \

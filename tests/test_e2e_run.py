@@ -6,7 +6,6 @@ import signal
 import socket
 import time
 
-from kiosk.cli import main
 from kiosk.journal import Journal, State
 from tests.fixtures.notify import kiosk_run_notified
 from tests.fixtures.sandbox import FUNDED_CARD
@@ -59,9 +58,16 @@ def test_kiosk_run_under_systemd_notify(sandbox, tmp_path, make_printer_emulator
     assert FUNDED_CARD not in output
 
 
-def test_kiosk_run_refuses_a_broken_config_with_exit_2(tmp_path, capsys):
+def test_kiosk_run_shows_setup_needed_for_a_broken_config_and_stops_cleanly(tmp_path):
     bad = tmp_path / "kiosk.toml"
     bad.write_text("[ui]\nrotation = 45\n", encoding="utf-8")
-    assert main(["run", "--config", str(bad), "--window"]) == 2
-    err = capsys.readouterr().err
-    assert "[ui] rotation" in err and str(bad) in err
+    seen: list[str] = []
+    with kiosk_run_notified(str(bad), tmp_path) as (proc, sock, log):
+        _datagrams(sock, "READY=1", seen)       # no restart loop: up, saying what to fix
+        assert f"STATUS=Kiosk: setup needed: {bad}:2: [ui] rotation" in seen[-1]
+        _datagrams(sock, "WATCHDOG=1", seen)
+        proc.send_signal(signal.SIGTERM)
+        _datagrams(sock, "STOPPING=1", seen)
+        assert proc.wait(WAIT_S) == 0
+    log.seek(0)
+    assert f"fix: sudo nano {bad}" in log.read()

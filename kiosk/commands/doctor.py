@@ -66,6 +66,7 @@ def run_checks(config_path: str, *, service_user: str = SERVICE_USER,
     from kiosk.diagnose.secret import check_secret
     from kiosk.diagnose.storage import check_journal, check_state_dir
     from kiosk.speech.doctor import check_speech
+    from kiosk.diagnose.validator import check_validator
 
     try:
         config = load_config(config_path)
@@ -82,7 +83,7 @@ def run_checks(config_path: str, *, service_user: str = SERVICE_USER,
 
     add("state directory", lambda c: check_state_dir(c, service_user))
     add("journal", check_journal)
-    add("clock", lambda c: check_clock())
+    add("clock", lambda c: check_clock(c.kiosk.clock_check))
     secret = add("client secret", check_secret)
     reachable = add("API reachable", check_reachable)
     if "authentication" not in skip:
@@ -94,4 +95,6 @@ def run_checks(config_path: str, *, service_user: str = SERVICE_USER,
     add("printer", check_printer)
     add("scanner", check_scanner)
     add("speech", check_speech)
+    if config.cash.mode == "validator":
+        add("note validator", check_validator)
     return checks

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from kiosk.commands.common import EXIT_JOURNAL, add_config_argument, load_config_for
+from kiosk.config import Config, ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -27,27 +29,41 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_kiosk(args: argparse.Namespace) -> int:
+    """Serve; without a usable config or secret, show what to set up until the files change."""
     from kiosk.ui.window import draw_first_frame   # first: kiosk.ui imports pygame quickly
 
     import pygame
 
-    config = load_config_for(args)
-    try:
-        # The screen first: what it needs is imported by now, the rest (HTTP stack, metrics,
-        # journal, devices) is imported and opened behind a picture on the panel.
-        draw_first_frame(config, window=args.window)
-        from kiosk.journal import JournalError
-        from kiosk.runtime import KioskRuntime
-
-        runtime = KioskRuntime(config, window=args.window)
+    while True:
+        config: Config | None = None
         try:
-            runtime.open()
-        except JournalError as exc:
-            print(f"kiosk run: {exc}", file=sys.stderr)
-            return EXIT_JOURNAL
-    except pygame.error as exc:
-        print(f"kiosk run: cannot open the display ({exc}). On the kiosk, kiosk.service sets "
-              f"SDL_VIDEODRIVER=kmsdrm; on a desktop use --window; without any display try "
-              f"`kiosk simulate --headless`.", file=sys.stderr)
-        return EXIT_NO_DISPLAY
-    return runtime.run()
+            try:
+                config = load_config_for(args)
+                # The screen first: what it needs is imported by now, the rest (HTTP stack,
+                # metrics, journal, devices) is imported and opened behind a picture on the panel.
+                draw_first_frame(config, window=args.window)
+                from kiosk.journal import JournalError
+                from kiosk.runtime import KioskRuntime
+
+                runtime = KioskRuntime(config, window=args.window)
+                try:
+                    runtime.open()
+                except JournalError as exc:
+                    print(f"kiosk run: {exc}", file=sys.stderr)
+                    return EXIT_JOURNAL
+            except ConfigError as exc:
+                from kiosk.setup_mode import wait_for_setup
+
+                if not wait_for_setup(exc, args.config, config=config, window=args.window):
+                    return 0      # stopped while waiting
+                if os.environ.get("CREDENTIALS_DIRECTORY"):
+                    log.info("exiting for systemd to start the kiosk again: it hands over "
+                             "the credential files only at start")
+                    return 0      # Restart=always
+                continue
+        except pygame.error as exc:
+            print(f"kiosk run: cannot open the display ({exc}). On the kiosk, kiosk.service sets "
+                  f"SDL_VIDEODRIVER=kmsdrm; on a desktop use --window; without any display try "
+                  f"`kiosk simulate --headless`.", file=sys.stderr)
+            return EXIT_NO_DISPLAY
+        return runtime.run()

@@ -63,6 +63,8 @@ def write_client_config(
         lines.append(f"device_uuid = {_toml(device_uuid)}")
     lines += ["", "[kiosk]", 'id = "sandbox-kiosk"',
               f"merchant_name = {_toml(sandbox.state.merchant_name)}",
+              # A laptop, container or CI runner: its clock is not the kiosk's to judge.
+              'clock_check = "off"',
               "", "[state]", f"directory = {_toml(str(state))}", ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")

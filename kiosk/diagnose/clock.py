@@ -7,6 +7,7 @@ import ctypes.util
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Literal
 
 from kiosk.diagnose import CheckFailed
 
@@ -75,8 +76,35 @@ def verdict(reading: ClockReading, now: datetime) -> tuple[bool, str]:
     return True, f"synchronised (max error {reading.max_error_us / 1000:g} ms), {shown}"
 
 
-def check_clock() -> str:
-    ok, detail = verdict(read_kernel_clock(), datetime.fromtimestamp(time.time(), timezone.utc))
-    if not ok:
-        raise CheckFailed(detail)
-    return detail
+ClockCheck = Literal["ntp", "rtc", "off"]
+
+
+@dataclass(frozen=True)
+class ClockJudgement:
+    """`trusted`: receipts may be dated by this clock; `synchronised` as the kernel says it."""
+
+    trusted: bool
+    synchronised: bool | None
+    detail: str
+
+
+def judge(mode: ClockCheck, reading: ClockReading, now: datetime) -> ClockJudgement:
+    """Pure. "ntp": a time service must have synchronised the clock (a Pi without a real-time
+    clock boots in 1970 or at its last shutdown time). "rtc": a battery-backed clock keeps
+    time without the network, so only a date that cannot be right stops the kiosk. "off":
+    never stops it (a test bench)."""
+    if mode == "off":
+        return ClockJudgement(True, reading.synchronised, 'not checked ([kiosk] clock_check = "off")')
+    ok, detail = verdict(reading, now)
+    if not ok and mode == "rtc" and now >= EARLIEST_PLAUSIBLE:
+        return ClockJudgement(True, reading.synchronised,
+                              f'{detail}; trusted: [kiosk] clock_check = "rtc"')
+    return ClockJudgement(ok, reading.synchronised, detail)
+
+
+def check_clock(mode: ClockCheck = "ntp") -> str:
+    """As the running kiosk judges it (kiosk/clock_gate.py, [kiosk] clock_check = mode)."""
+    judgement = judge(mode, read_kernel_clock(), datetime.fromtimestamp(time.time(), timezone.utc))
+    if not judgement.trusted:
+        raise CheckFailed(judgement.detail)
+    return judgement.detail

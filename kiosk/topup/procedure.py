@@ -40,8 +40,12 @@ class TopupProcedure(Resolver):
         *,
         start_type: str | None = None,
         on_progress: Callable[[State], None] | None = None,
+        reference: str | None = None,
     ) -> TopupResult:
-        """Credit `amount` cents to the card, exactly once, or say clearly why not."""
+        """Credit `amount` cents to the card, exactly once, or say clearly why not.
+
+        `reference`: the row's reference chosen by the caller (a cash session derives it, so
+        a crash between its own commit and this row cannot lose the link)."""
         refused = local_refusal(self.config.topup, card_number, amount)
         if refused is not None:
             return refused
@@ -55,12 +59,13 @@ class TopupProcedure(Resolver):
             return TopupResult(Outcome.REFUSED, None, amount, currency, masked,
                                reason=Reason.RECOVERY_PENDING)
         try:
-            return self._topup(number, amount, start_type, on_progress)
+            return self._topup(number, amount, start_type, on_progress, reference)
         finally:
             self._topup_lock.release()
 
     def _topup(self, number: str, amount: int, start_type: str | None,
-               on_progress: Callable[[State], None] | None) -> TopupResult:
+               on_progress: Callable[[State], None] | None,
+               reference: str | None = None) -> TopupResult:
         cfg = self.config.topup
         currency = cfg.currency
         masked = mask_card(number)
@@ -77,7 +82,7 @@ class TopupProcedure(Resolver):
 
         with self._owned_lock:   # recovery must never pick this row up, not even at birth
             row = self.journal.begin(card_number=number, amount=amount, currency=currency,
-                                     start_type=start_type)
+                                     start_type=start_type, reference=reference)
             self._owned.add(row.reference)
         try:
             return self._run(row.reference, number, amount, start_type, progress, masked)

@@ -16,7 +16,7 @@ from kiosk.flow import (
     AdminGuard, AdminView, Registration, Screen, Session, Settings, State, initial_state,
 )
 from kiosk.flow_events import (
-    CardProblemReason, JournalRow, PrinterState, PrintResult, TopupOutcome,
+    CardProblemReason, JournalRow, PrinterState, PrintResult, SetupNeeded, TopupOutcome,
 )
 from kiosk.ui.check import check_frame
 from kiosk.ui.render import Look, build_frame, render
@@ -93,6 +93,10 @@ def sample_states(settings: Settings) -> dict[str, State]:
             chosen, outcome=TopupOutcome("claim", DEMO_REFERENCE, reason="unresolved_start"),
             printed=PrintResult(True))),
         "out_of_service": at(Screen.OUT_OF_SERVICE, api_ok=False, reader_ok=False),
+        "out_of_service_clock": at(Screen.OUT_OF_SERVICE, clock_ok=False),
+        "setup_needed": at(Screen.SETUP_NEEDED, setup=SetupNeeded(
+            "/etc/kiosk/client_secret: client secret file is empty",
+            "sudo nano /etc/kiosk/client_secret")),
         "registration": at(Screen.REGISTRATION, registration=Registration(
             "WXYZ-4711", "https://connect.secucard.com/device")),
         "countdown": replace(at(Screen.AMOUNT, session=card),

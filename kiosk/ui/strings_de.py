@@ -152,6 +152,13 @@ STRINGS: dict[str, str] = {
     "oos.reader": "Der Kartenleser ist nicht angeschlossen.",
     "oos.recovering": "Die Station wird vorbereitet\u00a0…",
     "oos.journal": "Betreiber: Journal nicht nutzbar –",
+    "oos.clock": "Die Uhrzeit der Station ist noch nicht gestellt.",
+
+    "setup.title": "Einrichtung nötig",
+    "setup.text": "Diese Station wird gerade eingerichtet und nimmt noch keine Zahlungen an.",
+    "setup.missing": "Es fehlt:",
+    "setup.fix": "Beheben mit:",
+    "setup.reload": "Die Station startet von selbst neu, sobald die Datei gespeichert ist.",
 
     "registration.title": "Gerät registrieren",
     "registration.step1": "Öffnen Sie in SecuOffice: {url}",

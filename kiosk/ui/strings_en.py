@@ -152,6 +152,13 @@ STRINGS: dict[str, str] = {
     "oos.reader": "The card reader is not connected.",
     "oos.recovering": "The kiosk is getting ready\u00a0…",
     "oos.journal": "Operator: journal not usable –",
+    "oos.clock": "The kiosk's clock has not been set yet.",
+
+    "setup.title": "Setup needed",
+    "setup.text": "This kiosk is being set up and takes no payments yet.",
+    "setup.missing": "Missing:",
+    "setup.fix": "To fix:",
+    "setup.reload": "The kiosk restarts by itself once the file is saved.",
 
     "registration.title": "Register this device",
     "registration.step1": "Open in SecuOffice: {url}",

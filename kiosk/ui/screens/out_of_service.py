@@ -16,6 +16,8 @@ def build(ctx: Ctx) -> list[Widget]:
         lines.append(ctx.t("oos.api"))
     if not state.reader_ok:
         lines.append(ctx.t("oos.reader"))
+    if not state.clock_ok:
+        lines.append(ctx.t("oos.clock"))
     if not state.journal_ok:
         # For the operator (path and cause); the customer reads the lines above.
         lines.append(f"{ctx.t('oos.journal')} {state.journal_detail}".strip())
