@@ -77,18 +77,17 @@ def balance_slip(
 ) -> Document:
     """A balance enquiry (getCardBalanceReceipt): the API's lines, or its balance when it
     sent none. Everything on it is the server's; the kiosk adds no figure of its own."""
-    blocks: list[Block] = _header(kiosk, when)
-    blocks += [Rule(), Text("GUTHABEN", bold=True, width=2, height=2, align=Align.CENTER),
-               Text("BALANCE", bold=True, align=Align.CENTER), Blank(),
-               NameValue("Karte / Card:", mask_card(card_number))]
+    blocks = _slip_heading(kiosk, when, "GUTHABEN", "BALANCE",
+                           "Keine Aufladung, nur Auskunft über Ihr Guthaben.",
+                           "No top-up, only information on your balance.")
+    blocks.append(NameValue("Karte / Card:", mask_card(card_number)))
     blocks += api_lines(header)
     if lines:
         blocks += api_lines(lines)
     else:
         blocks += [Blank(), NameValue("Guthaben / Balance:", format_amount(balance, currency),
                                       bold=True)]
-    blocks += [Blank(), Text("Keine Aufladung - nur Auskunft. / No top-up - information only.",
-                             align=Align.CENTER)]
+    blocks.append(Blank())
     blocks += _support(kiosk, required=False)
     blocks.append(Cut())
     return Document(tuple(blocks))

@@ -180,3 +180,16 @@ def test_every_variant_fits_every_width(seed_transaction, columns: int) -> None:
         text = render_text(doc, columns)
         assert all(len(line) <= columns for line in text.splitlines()), text
         assert "Großhandel" in text  # wrapped, not cut
+
+
+def test_balance_slip_prints_the_apis_lines_or_else_its_balance():
+    from kiosk.receipt import balance_slip
+    card = "9276004429942845"
+    lines = (ReceiptLine("name-value", name="Guthaben:", value="12,50 EUR"),)
+    with_lines = render_text(balance_slip(FIXED_KIOSK, when=FIXED_WHEN, card_number=card,
+                                          header=(), lines=lines, balance=1, currency="EUR"), 42)
+    assert "12,50 EUR" in with_lines and "0,01" not in with_lines   # the API's, not the kiosk's
+    bare = render_text(balance_slip(FIXED_KIOSK, when=FIXED_WHEN, card_number=card, header=(),
+                                    lines=(), balance=1250, currency="EUR"), 42)
+    assert "Guthaben / Balance:" in bare and "12,50" in bare
+    assert card not in bare and card not in with_lines and "2845" in bare
