@@ -77,6 +77,9 @@ class KioskConfig:
     merchant_name: str = "Mein Geschäft"
     merchant_address: tuple[str, ...] = ()
     support_line: str = ""
+    # The VAT note on receipts: "" prints the default for a multi-purpose voucher in the
+    # customer's language (kiosk.receipt_text), "-" prints none, any other text as written.
+    vat_note: str = ""
 
 
 @dataclass(frozen=True)

@@ -174,14 +174,15 @@ def _topup_finished(s: State, e: TopupFinished) -> tuple[State, list[Command]]:
     if outcome.kind == "credited":
         if session.with_receipt:
             s, request = take_request(s)
-            return replace(s, screen=Screen.PRINTING), [PrintReceipt(request, outcome.reference)]
+            return replace(s, screen=Screen.PRINTING), [PrintReceipt(request, outcome.reference,
+                                                                           s.language)]
         return replace(s, screen=Screen.DONE), [PlaySound("done")]
     if outcome.kind in ("claim", "not_charged"):
         screen = Screen.CLAIM if outcome.kind == "claim" else Screen.NOT_CHARGED
         if session.with_receipt:
             s, request = take_request(s)
             return replace(s, screen=screen), [PrintSlip(request, outcome.reference,
-                                                         outcome.kind)]
+                                                         outcome.kind, s.language)]
         return replace(s, screen=screen), []
     if outcome.kind == "unreachable":
         s = replace(s, api_ok=False, api_detail=outcome.reason)

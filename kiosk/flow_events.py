@@ -250,6 +250,7 @@ class StartTopup:
 class PrintReceipt:
     request: int
     reference: str
+    language: str = "de"      # the customer's: the receipt's own lines are in it
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,7 @@ class PrintSlip:
     request: int
     reference: str
     kind: Literal["claim", "not_charged"]
+    language: str = "de"
 
 
 @dataclass(frozen=True)
