@@ -109,7 +109,7 @@ def _scanned(s: State, e: CardScanned, now: float, cfg: Settings) -> tuple[State
     if s.screen not in SCAN_STARTS_SESSION or not s.in_service:
         return s, []
     # A new session, but in the language the person at the kiosk chose before scanning.
-    s = replace(end_session(s, cfg), last_input=now, language=s.language)
+    s = replace(end_session(s, cfg), last_input=now, language=s.language, easy_view=s.easy_view)
     if e.unreadable:
         return _reject(s, CardProblemReason.UNREADABLE)
     check = check_card_number(number, cfg.card_prefixes)
@@ -207,6 +207,8 @@ def _press(s: State, e: Press, now: float, cfg: Settings) -> tuple[State, list[C
     a = e.action
     if a == Action.TOGGLE_LANGUAGE:
         return replace(s, language="en" if s.language == "de" else "de"), []
+    if a == Action.TOGGLE_VIEW:
+        return replace(s, easy_view=not s.easy_view), []
     screen = s.screen
     if screen in WAITING_FOR_WORKER or screen in IDLE_SCREENS:
         return s, []

@@ -113,6 +113,7 @@ class Action(str, Enum):
     WITHOUT_RECEIPT = "without_receipt"
     FINISH = "finish"                    # leave a result screen
     TOGGLE_LANGUAGE = "toggle_language"
+    TOGGLE_VIEW = "toggle_view"       # large text + high contrast, for this session
     ADMIN_PRINTER = "admin_printer"
     ADMIN_TEST_PRINT = "admin_test_print"
     ADMIN_REPRINT = "admin_reprint"

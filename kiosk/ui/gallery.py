@@ -95,6 +95,7 @@ def sample_states(settings: Settings) -> dict[str, State]:
         "out_of_service": at(Screen.OUT_OF_SERVICE, api_ok=False, reader_ok=False),
         "registration": at(Screen.REGISTRATION, registration=Registration(
             "WXYZ-4711", "https://connect.secucard.com/device")),
+        "card_easy_view": replace(at(Screen.CARD, session=card), easy_view=True),
         "countdown": replace(at(Screen.AMOUNT, session=card),
                              last_input=NOW - settings.idle_timeout_s + 7),
         "admin_pin": at(Screen.ADMIN_PIN, admin=AdminView(pin="123", message="admin.wrong_pin")),
