@@ -8,16 +8,18 @@ import logging
 import sys
 from typing import Sequence
 
-from kiosk.config import EXAMPLE_CONFIG, Config, ConfigError, load_config
+# The shared pieces live below the commands, so that the commands never import this module.
+from kiosk.commands.common import (  # noqa: F401  (re-exported for callers and tests)
+    DEFAULT_CONFIG,
+    EXIT_BUSY,
+    EXIT_CONFIG,
+    EXIT_JOURNAL,
+    add_config_argument,
+    load_config_for,
+)
+from kiosk.config import ConfigError
 from kiosk.logs import setup_logging
-from kiosk.statelock import StateBusy, StateLock
-
-DEFAULT_CONFIG = "/etc/kiosk/kiosk.toml"
-
-# Exit codes every command shares; a command's own outcomes use 1 and 3.
-EXIT_CONFIG = 2   # the config file (or a file it names) was refused
-EXIT_JOURNAL = 4  # the journal cannot be opened or used
-EXIT_BUSY = 5     # another process owns the state directory (kiosk.statelock)
+from kiosk.statelock import StateBusy
 
 # Each module offers `register(subparsers)`, which adds its subcommand(s) and sets
 # `func(args) -> int` on them. COMMANDS names the subcommands each module adds, so that a
@@ -38,22 +40,6 @@ COMMANDS: dict[str, str] = {
 }
 
 
-def load_config_for(args: argparse.Namespace) -> Config:
-    """The config named by --config; raises ConfigError with an operator-readable message.
-
-    A command that writes the state directory (`owns_state=True` in its parser defaults) also
-    takes the directory's lock here, held until main() returns; StateBusy if another has it.
-    """
-    config = load_config(args.config)
-    if getattr(args, "owns_state", False) and getattr(args, "state_lock", None) is None:
-        try:
-            args.state_lock = StateLock.acquire(config.state_dir, args.command)
-        except OSError as exc:
-            raise ConfigError(f"{config.source}: [state] directory: cannot lock "
-                              f"{config.state_dir}: {exc}") from exc
-    return config
-
-
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser for `argv`: with only its command's module when it names one, else with all."""
     parser = argparse.ArgumentParser(prog="kiosk", description="Loyalty-card top-up kiosk")
@@ -65,14 +51,6 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     for name in dict.fromkeys(modules):
         importlib.import_module(name).register(sub)
     return parser
-
-
-def add_config_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config",
-        default=DEFAULT_CONFIG,
-        help=f"config file (default {DEFAULT_CONFIG}; example: {EXAMPLE_CONFIG})",
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

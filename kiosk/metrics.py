@@ -263,6 +263,9 @@ def _version() -> str:
 # deadline allows several missed wake-ups.
 ACCEPT_POLL_S = 0.5
 METRICS_DEADLINE_S = 10.0
+# A scrape sends its request at once; a connection silent this long is closed, so that idle
+# connections cannot hold a thread each for ever.
+IDLE_TIMEOUT_S = 10.0
 
 
 class MetricsServer:
@@ -273,8 +276,9 @@ class MetricsServer:
     """
 
     def __init__(self, metrics: KioskMetrics, port: int, host: str = "127.0.0.1", *,
-                 liveness: Liveness | None = None) -> None:
-        handler = type("Handler", (_Handler,), {"metrics": metrics})
+                 liveness: Liveness | None = None, idle_timeout: float = IDLE_TIMEOUT_S) -> None:
+        # StreamRequestHandler.timeout becomes the socket timeout of every connection.
+        handler = type("Handler", (_Handler,), {"metrics": metrics, "timeout": idle_timeout})
         self._server = ThreadingHTTPServer((host, port), handler)
         self._server.daemon_threads = True
         self._server.timeout = ACCEPT_POLL_S

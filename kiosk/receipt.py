@@ -22,7 +22,7 @@ from kiosk.cards import mask_card, mask_card_numbers_in_text, mask_last4
 from kiosk.config import KioskConfig
 from kiosk.money import format_amount
 from kiosk.receipt_text import receipt_text
-from kiosk.secuconnect.models import ReceiptLine
+from kiosk.secuconnect.models import ReceiptLine, bound_receipt
 from kiosk.shortref import short_reference
 
 log = logging.getLogger(__name__)
@@ -166,9 +166,13 @@ def render_text(document: Document, columns: int) -> str:
 
 
 def api_lines(lines: Iterable[ReceiptLine]) -> list[Block]:
-    """The API's receipt[] as blocks; every text scrubbed of card numbers, unknown types skipped."""
+    """The API's receipt[] as blocks; every text scrubbed of card numbers, unknown types skipped.
+
+    Bounded like a parsed answer (bound_receipt), also for lines that did not come through
+    the parser: a journal row written before the bound, or a caller's own lines.
+    """
     blocks: list[Block] = []
-    for line in lines:
+    for line in bound_receipt(lines):
         unknown = [d for d in line.decorations if d not in _KNOWN_DECORATIONS]
         if unknown:
             log.debug("receipt line: ignoring unknown decorations %s", unknown)

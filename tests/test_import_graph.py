@@ -152,6 +152,16 @@ def test_hardware_never_imports_kiosk() -> None:
     assert wrong == [], "hardware/ must know nothing of kiosk/:\n" + "\n".join(wrong)
 
 
+def test_commands_never_import_the_cli_that_loads_them() -> None:
+    """kiosk.cli loads each command by name (importlib, which the graph cannot see); a command
+    importing kiosk.cli back would close a circle, so they share kiosk.commands.common."""
+    graph = import_graph(ROOT)
+    back = sorted(m for m in graph if m.startswith("kiosk.commands.") and "kiosk.cli" in graph[m])
+    assert back == [], "commands importing kiosk.cli:\n" + "\n".join(back)
+    from kiosk.cli import COMMANDS
+    assert set(COMMANDS.values()) <= set(graph)   # the names it loads are real modules
+
+
 # --- the checker itself: it must see the circles it exists to catch ----------------------
 
 

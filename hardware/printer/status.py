@@ -60,9 +60,16 @@ Reply = PrinterFlags | OfflineCause | ErrorCause | PaperSensor
 
 
 def parse_status(query: Query, byte: int) -> Reply | None:
-    """The meaning of one reply byte to `query`, or None (unknown) if the byte is not valid."""
-    if not 0 <= byte <= 255:
-        raise ValueError(f"status byte {byte} outside 0..255")
+    """The meaning of one reply byte to `query`, or None (unknown) if the byte is not valid.
+
+    ValueError when `byte` is not an int in 0..255 or `query` is not a status query.
+    """
+    # Only ints reach Query(): its message is the repr of the value, and a deep list's recurses.
+    if isinstance(query, bool) or not isinstance(query, int) or query not in _QUERY_VALUES:
+        raise ValueError(f"not a status query: {_shown(query)}")
+    query = Query(query)
+    if isinstance(byte, bool) or not isinstance(byte, int) or not 0 <= byte <= 255:
+        raise ValueError(f"status byte {_shown(byte)} is not an int in 0..255")
     if not is_valid_status_byte(byte):
         return None
     b2, b3, b5, b6 = (bool(byte & (1 << bit)) for bit in (2, 3, 5, 6))
@@ -72,9 +79,18 @@ def parse_status(query: Query, byte: int) -> Reply | None:
         return OfflineCause(cover_open=b2, feed_by_button=b3, paper_end_stop=b5, error=b6)
     if query == Query.ERROR_CAUSE:
         return ErrorCause(recoverable=b2, cutter=b3, unrecoverable=b5, auto_recoverable=b6)
-    if query == Query.PAPER:
-        return PaperSensor(near_end=b2 or b3, out=b5 or b6)
-    raise ValueError(f"not a status query: {query!r}")
+    return PaperSensor(near_end=b2 or b3, out=b5 or b6)
+
+
+_QUERY_VALUES = frozenset(int(q) for q in Query)
+
+
+def _shown(value: object) -> str:
+    """A value for a message: small numbers as they are, anything else by its type (the repr
+    of a huge int or a deep list raises on its own)."""
+    if isinstance(value, (int, float)) and abs(value) < 1e9:
+        return repr(value)
+    return f"of type {type(value).__name__}"
 
 
 class Paper(Enum):

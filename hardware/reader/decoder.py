@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 from hardware.reader import keycodes as k
@@ -27,6 +28,12 @@ class ScanValidator:
     def __init__(self, length: int, prefixes: Sequence[str], debounce: float) -> None:
         if length <= 0 or not prefixes:
             raise ValueError("a card length > 0 and at least one prefix are needed")
+        for prefix in prefixes:
+            # str.isdigit() alone takes "٩٢": such a prefix would silently refuse every card.
+            if not (prefix.isascii() and prefix.isdigit()):
+                raise ValueError(f"card prefix {prefix!r} is not ASCII digits")
+        if not 0 <= debounce < math.inf:  # NaN fails too
+            raise ValueError(f"debounce must be a finite number of seconds >= 0, got {debounce}")
         self.length = length
         self.prefixes = tuple(prefixes)
         self.debounce = debounce
@@ -67,8 +74,7 @@ class KeyDecoder:
         debounce: float = 3.0,
         suffix_keys: Iterable[int] = (),
     ) -> None:
-        if gap_timeout <= 0:
-            raise ValueError("gap_timeout must be > 0 seconds")
+        _check_gap(gap_timeout)
         self.validator = ScanValidator(length, prefixes, debounce)
         self.gap_timeout = gap_timeout
         self.terminators = k.TERMINATOR_KEYS | frozenset(suffix_keys)
@@ -96,12 +102,15 @@ class KeyDecoder:
 
     def check_timeout(self, now: float) -> list[ScanResult]:
         """Reject a scan in progress whose last key is older than the gap timeout."""
+        _check_time(now)
         # Compared exactly as timeout_at() computes it, so check_timeout(timeout_at()) fires.
         if self._last_key is not None and now >= self._last_key + self.gap_timeout:
             return [self._break_off()]
         return []
 
     def feed(self, code: int, value: int, time: float) -> list[ScanResult]:
+        """Any key event gives scan results; ValueError only for a time that is not finite."""
+        _check_time(time)
         if code in k.CHORD_MODIFIERS:
             if value == k.KEY_PRESS:
                 self._held_chords.add(code)
@@ -156,8 +165,7 @@ class LineDecoder:
 
     def __init__(self, *, length: int = 16, prefixes: Sequence[str] = ("9276",),
                  gap_timeout: float = 0.15, debounce: float = 3.0) -> None:
-        if gap_timeout <= 0:
-            raise ValueError("gap_timeout must be > 0 seconds")
+        _check_gap(gap_timeout)
         self.validator = ScanValidator(length, prefixes, debounce)
         self.gap_timeout = gap_timeout
         self._keep = length + 1
@@ -173,6 +181,7 @@ class LineDecoder:
         return None if self._last_byte is None else self._last_byte + self.gap_timeout
 
     def check_timeout(self, now: float) -> list[ScanResult]:
+        _check_time(now)
         if self._last_byte is None or now < self._last_byte + self.gap_timeout:
             return []
         reason = RejectReason.NON_DIGIT if self._poisoned else RejectReason.GAP_TIMEOUT
@@ -181,7 +190,10 @@ class LineDecoder:
         return [result]
 
     def feed(self, data: bytes, now: float) -> list[ScanResult]:
-        """`now`: when `data` arrived (all its bytes are taken to have arrived together)."""
+        """`now`: when `data` arrived (all its bytes are taken to have arrived together).
+
+        Any bytes give scan results; ValueError only for a `now` that is not finite.
+        """
         results = self.check_timeout(now)
         for byte in data:
             if byte in (0x0D, 0x0A):
@@ -199,3 +211,14 @@ class LineDecoder:
                 self._poisoned = True
             self._last_byte = now
         return results
+
+
+def _check_gap(gap_timeout: float) -> None:
+    if not 0 < gap_timeout < math.inf:  # NaN fails too: a scan would never break off
+        raise ValueError(f"gap_timeout must be a finite number of seconds > 0, got {gap_timeout}")
+
+
+def _check_time(when: float) -> None:
+    # Every timeout comparison with NaN is False: a scan would stay open for ever.
+    if not math.isfinite(when):
+        raise ValueError(f"event time must be a finite number of seconds, got {when}")

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Callable, Sequence
 
-from kiosk.cli import add_config_argument
+from kiosk.commands.common import add_config_argument
 from kiosk.config import Config, ConfigError, load_config
 from kiosk.diagnose import Check, guard
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kiosk.cli import EXIT_JOURNAL, add_config_argument, load_config_for
+from kiosk.commands.common import EXIT_JOURNAL, add_config_argument, load_config_for
 from kiosk.journal import Journal, JournalError, TopupRow
 from kiosk.money import format_amount
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 import threading
 
-from kiosk.cli import add_config_argument, load_config_for
+from kiosk.commands.common import add_config_argument, load_config_for
 from kiosk.secuconnect.auth import DeviceAuth
 from kiosk.secuconnect.client import SecuconnectClient
 from kiosk.secuconnect.errors import AuthError, SecuconnectError

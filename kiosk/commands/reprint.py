@@ -7,7 +7,7 @@ import sys
 
 from hardware.printer.transport import PrintError
 from kiosk.app import receipt_document
-from kiosk.cli import EXIT_JOURNAL, add_config_argument, load_config_for
+from kiosk.commands.common import EXIT_JOURNAL, add_config_argument, load_config_for
 from kiosk.journal import Journal, JournalError, State, TopupRow
 from kiosk.printers import open_printer
 from kiosk.receipt import render_text

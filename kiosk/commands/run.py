@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from kiosk.cli import EXIT_JOURNAL, add_config_argument, load_config_for
+from kiosk.commands.common import EXIT_JOURNAL, add_config_argument, load_config_for
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from hardware.printer.status import REASONS, Condition
 from hardware.printer.transport import PrintError
-from kiosk.cli import add_config_argument, load_config_for
+from kiosk.commands.common import add_config_argument, load_config_for
 from kiosk.printers import open_printer
 from kiosk.testprint import build_test_page
 

@@ -9,7 +9,7 @@ import threading
 from typing import Callable, Iterator, TextIO
 
 from kiosk.cards import check_card_number
-from kiosk.cli import EXIT_JOURNAL, add_config_argument, load_config_for
+from kiosk.commands.common import EXIT_JOURNAL, add_config_argument, load_config_for
 from kiosk.config import Config
 from kiosk.journal import Journal, JournalError, State, TopupRow
 from kiosk.money import AmountError, format_amount, parse_amount

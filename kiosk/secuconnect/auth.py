@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import re
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -14,7 +16,7 @@ import requests
 
 from kiosk.config import ApiConfig, ConfigError, read_secret_file, write_private_file
 from kiosk.secuconnect.errors import AuthError, OutcomeUnknownError, SecuconnectError
-from kiosk.secuconnect.models import DeviceCode, ModelError
+from kiosk.secuconnect.models import DeviceCode, ModelError, ascii_int, json_text
 from kiosk.secuconnect.transport import body_hint, json_body, send
 
 log = logging.getLogger(__name__)
@@ -24,6 +26,11 @@ log = logging.getLogger(__name__)
 TOKEN_MARGIN_S = 10.0
 REFRESH_TOKEN_FILE = "secuconnect-refresh-token"
 _PENDING = frozenset({"authorization_pending", "slow_down"})
+# A token lifetime is believed up to a day (secuconnect says 3600 s): a longer or endless one
+# would keep a revoked token for ever, and threading waits refuse absurd timeouts.
+MAX_TOKEN_LIFETIME_S = 86_400.0
+# Tokens travel in an HTTP header: visible ASCII only (RFC 6750 b64token is a subset), bounded.
+_TOKEN_RE = re.compile(r"[\x21-\x7e]{1,4096}")
 
 
 @dataclass(frozen=True)
@@ -50,15 +57,54 @@ class TokenEndpoint:
         response = send(self.session, "POST", self.url, data=form, what=what,
                         connect_timeout=self.api.connect_timeout,
                         read_timeout=self.api.read_timeout)
-        data = json_body(response)
-        if response.status_code == 200 and isinstance(data, dict):
-            return data
-        if 400 <= response.status_code < 500 and isinstance(data, dict) and data.get("error"):
-            description = data.get("error_description") or data.get("error_details") or ""
-            raise AuthError(str(data["error"]), str(description))
-        raise OutcomeUnknownError(
-            f"{what}: unexpected answer HTTP {response.status_code}, {body_hint(response)}"
-        )
+        return sort_token_answer(response.status_code, json_body(response), what=what,
+                                 hint=body_hint(response))
+
+
+def sort_token_answer(status: int, data: Any, *, what: str, hint: str) -> dict[str, Any]:
+    """A token endpoint's decoded answer: the JSON object of a 200, AuthError for an OAuth
+    refusal (a 4xx whose `error` is text), OutcomeUnknownError for anything else.
+
+    `what` names the call and `hint` describes the body, for the message.
+    """
+    if status == 200 and isinstance(data, dict):
+        return data
+    if 400 <= status < 500 and isinstance(data, dict):
+        error = data.get("error")
+        if isinstance(error, str) and error:
+            description = json_text(data.get("error_description")) or json_text(
+                data.get("error_details"))
+            raise AuthError(error, description)
+    raise OutcomeUnknownError(f"{what}: unexpected answer HTTP {status}, {hint}")
+
+
+def token_from_answer(data: dict[str, Any], now: float) -> AccessToken:
+    """The access token of a token answer, usable until `now` + its lifetime - TOKEN_MARGIN_S.
+
+    OutcomeUnknownError when `access_token` is missing or could not go into a header. A
+    lifetime that is not a finite, non-negative number of seconds (ASCII digits in text) counts
+    as 0 - the token serves the call at hand only -, and one above MAX_TOKEN_LIFETIME_S as that.
+    """
+    value = data.get("access_token")
+    if not isinstance(value, str) or not _TOKEN_RE.fullmatch(value):
+        raise OutcomeUnknownError("token endpoint answered without a usable access_token")
+    return AccessToken(value, now + _lifetime(data.get("expires_in")) - TOKEN_MARGIN_S)
+
+
+def _lifetime(value: Any) -> float:
+    seconds: float | None = None
+    if isinstance(value, bool):
+        seconds = None
+    elif isinstance(value, int):
+        seconds = float(min(value, int(MAX_TOKEN_LIFETIME_S)))
+    elif isinstance(value, float) and math.isfinite(value):
+        seconds = value
+    elif isinstance(value, str):
+        number = ascii_int(value)
+        seconds = None if number is None else float(min(number, int(MAX_TOKEN_LIFETIME_S)))
+    if seconds is None or seconds < 0:
+        return 0.0
+    return min(seconds, MAX_TOKEN_LIFETIME_S)
 
 
 class Authenticator(ABC):
@@ -95,16 +141,10 @@ class Authenticator(ABC):
         """Fetch a new token from the token endpoint (each grant its own way)."""
 
     def _remember(self, data: dict[str, Any]) -> AccessToken:
-        value = data.get("access_token")
-        if not isinstance(value, str) or not value:
-            raise OutcomeUnknownError("token endpoint answered without an access_token")
-        try:
-            lifetime = float(data.get("expires_in", 0))
-        except (TypeError, ValueError):
-            lifetime = 0.0
-        token = AccessToken(value, time.monotonic() + lifetime - TOKEN_MARGIN_S)
+        now = time.monotonic()
+        token = token_from_answer(data, now)
         self._token = token
-        log.debug("new access token, valid for %.0f s", lifetime)
+        log.debug("new access token, valid for %.0f s", token.usable_until + TOKEN_MARGIN_S - now)
         return token
 
 
@@ -179,8 +219,9 @@ class DeviceAuth(Authenticator):
 
     def _store_registration(self, data: dict[str, Any]) -> None:
         refresh = data.get("refresh_token")
-        if not isinstance(refresh, str) or not refresh:
-            raise OutcomeUnknownError("device confirmed, but the answer has no refresh_token")
+        if not isinstance(refresh, str) or not _TOKEN_RE.fullmatch(refresh):
+            raise OutcomeUnknownError("device confirmed, but the answer has no usable "
+                                      "refresh_token")
         with self._lock:
             write_private_file(self.refresh_token_path, refresh + "\n")
             self._remember(data)
@@ -202,6 +243,6 @@ class DeviceAuth(Authenticator):
                             f"{self.refresh_token_path} refused; register this kiosk again)"
                             ) from None
         renewed = data.get("refresh_token")
-        if isinstance(renewed, str) and renewed and renewed != refresh:
+        if isinstance(renewed, str) and _TOKEN_RE.fullmatch(renewed) and renewed != refresh:
             write_private_file(self.refresh_token_path, renewed + "\n")
         return data

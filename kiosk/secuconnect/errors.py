@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from kiosk.cards import mask_card_numbers_in_text
+from kiosk.secuconnect.models import ascii_int, json_text
 
 
 class SecuconnectError(Exception):
@@ -52,7 +53,8 @@ class ApiError(SecuconnectError):
         """The API's error JSON as an ApiError, or None when `payload` is not that shape.
 
         Shape: {"status":"error","error":"...Exception","error_details","error_user","code",
-        "supportId"}. Only `error` is required; the rest is read leniently.
+        "supportId"}. Only `error` is required; the rest is read leniently (total: any
+        `payload` gives an ApiError or None).
         """
         if not isinstance(payload, Mapping):
             return None
@@ -65,9 +67,9 @@ class ApiError(SecuconnectError):
             status,
             error,
             code=_code(payload.get("code")),
-            error_details=_text(payload.get("error_details")),
-            error_user=_text(payload.get("error_user")),
-            support_id=_text(payload.get("supportId", payload.get("support_id"))),
+            error_details=json_text(payload.get("error_details")),
+            error_user=json_text(payload.get("error_user")),
+            support_id=json_text(payload.get("supportId", payload.get("support_id"))),
         )
 
 
@@ -102,15 +104,16 @@ class AuthError(SecuconnectError):
         super().__init__(f"{error}: {description}" if description else error)
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
 def _code(value: Any) -> int | None:
-    if isinstance(value, bool) or value is None:
+    """The API's internal error code: an int, or ASCII digits in text; None for anything else."""
+    if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
+        return value if 0 <= value <= _MAX_CODE else None
+    if isinstance(value, str):
+        code = ascii_int(value.strip())
+        return code if code is not None and 0 <= code <= _MAX_CODE else None
     return None
+
+
+_MAX_CODE = 2**31 - 1  # the API's codes are four digits; anything past 32 bits is no code

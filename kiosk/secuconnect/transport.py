@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import re
 import ssl
 from typing import Any
 
@@ -93,13 +95,42 @@ def send(
 
 
 def json_body(response: requests.Response) -> Any:
-    """The decoded JSON body, or None when the body is empty or not JSON."""
-    if not response.content:
+    """The decoded JSON body, or None when the body is empty or not JSON (see decode_json)."""
+    return decode_json(response.content)
+
+
+def decode_json(content: bytes) -> Any:
+    """`content` as JSON (RFC 8259), or None when it is empty or not JSON.
+
+    Total: NaN, Infinity and numbers that overflow a float (1e999) are not JSON numbers and
+    give None like any other non-JSON body, as do nesting deeper than the interpreter's stack
+    (RecursionError), integers over its digit limit, text that is not UTF-8 and lone UTF-16
+    surrogates written as escapes ("\\ud800": no str holding one can be stored or encoded).
+    """
+    if not content:
         return None
     try:
-        return json.loads(response.content)
-    except ValueError:
+        data = json.loads(content, parse_constant=_refuse_constant, parse_float=_finite_float)
+        if _SURROGATE_ESCAPE_RE.search(content):
+            # Pairs were joined while decoding; what is left alone fails to encode.
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except (ValueError, RecursionError):  # UnicodeError is a ValueError
         return None
+    return data
+
+
+_SURROGATE_ESCAPE_RE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text[:20]} overflows a float")
+    return number
 
 
 def body_hint(response: requests.Response) -> str:
