@@ -57,9 +57,10 @@ def default_focus(frame: Frame) -> Button | None:
     for b in buttons:
         if b.default:
             return b
-    # Otherwise the first button that is not the language toggle, then the toggle.
+    # Otherwise the first button that is not a header toggle, then the language toggle.
     others = [b for b in buttons if b.name not in ("language", "view")]
-    return (others or buttons or [None])[0]
+    language = [b for b in buttons if b.name == "language"]
+    return (others or language or buttons or [None])[0]
 
 
 def render(surface: pygame.Surface, state: State, settings: Settings, look: Look, now: float,
