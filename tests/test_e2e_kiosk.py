@@ -93,10 +93,12 @@ class Kiosk:
         assert ok, "the reader never opened the virtual scanner"
         self.scanner.scan(number)
 
-    def choose(self, card: str, cents: int) -> None:
+    def choose(self, card: str, cents: int, *, english: bool = False) -> None:
         """Scan `card`, tap through to a preset amount, and stop on the confirm screen."""
         self.scan(card)
         self.reach(Screen.CARD)
+        if english:
+            self.drive.tap("language")
         self.drive.tap("continue")
         self.reach(Screen.AMOUNT)
         self.drive.tap(f"amount:{cents}")
@@ -308,13 +310,7 @@ def test_english_customer_gets_english_receipt_lines_and_slip_reason_with_the_sh
         make_kiosk, sandbox, capsys):
     sandbox.terminal(wait=0.1, outcome="failed")       # declined at the card terminal first
     k = make_kiosk(start_type="cashless")
-    k.scan(FUNDED_CARD)
-    k.reach(Screen.CARD)
-    k.drive.tap("language")
-    k.drive.tap("continue")
-    k.reach(Screen.AMOUNT)
-    k.drive.tap("amount:2000")
-    k.reach(Screen.CONFIRM)
+    k.choose(FUNDED_CARD, 2000, english=True)
     k.drive.tap("confirm")
     k.reach(Screen.NOT_CHARGED)
     slip = k.printer.wait_for_receipts(1)[0]
@@ -332,13 +328,7 @@ def test_english_customer_gets_english_receipt_lines_and_slip_reason_with_the_sh
     sandbox.terminal(wait=0.1, outcome="ok")
     k.drive.tap("finish")
     k.reach(Screen.ATTRACT)
-    k.scan(FUNDED_CARD)
-    k.reach(Screen.CARD)
-    k.drive.tap("language")
-    k.drive.tap("continue")
-    k.reach(Screen.AMOUNT)
-    k.drive.tap("amount:2000")
-    k.reach(Screen.CONFIRM)
+    k.choose(FUNDED_CARD, 2000, english=True)
     k.drive.tap("confirm")
     k.reach(Screen.DONE)
     receipt = k.printer.wait_for_receipts(2)[1]
