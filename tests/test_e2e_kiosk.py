@@ -93,10 +93,12 @@ class Kiosk:
         assert ok, "the reader never opened the virtual scanner"
         self.scanner.scan(number)
 
-    def choose(self, card: str, cents: int) -> None:
+    def choose(self, card: str, cents: int, *, english: bool = False) -> None:
         """Scan `card`, tap through to a preset amount, and stop on the confirm screen."""
         self.scan(card)
         self.reach(Screen.CARD)
+        if english:
+            self.drive.tap("language")
         self.drive.tap("continue")
         self.reach(Screen.AMOUNT)
         self.drive.tap(f"amount:{cents}")
@@ -302,3 +304,35 @@ def test_admin_reprint_prints_a_marked_copy(make_kiosk, sandbox):
     first, copy = k.printer.wait_for_receipts(2)
     assert COPY_MARK not in first.text and COPY_MARK in copy.text
     assert _credited(sandbox, CARD) == [1000]         # a copy is paper, not money
+
+
+def test_english_customer_gets_english_receipt_lines_and_slip_reason_with_the_short_code(
+        make_kiosk, sandbox, capsys):
+    sandbox.terminal(wait=0.1, outcome="failed")       # declined at the card terminal first
+    k = make_kiosk(start_type="cashless")
+    k.choose(FUNDED_CARD, 2000, english=True)
+    k.drive.tap("confirm")
+    k.reach(Screen.NOT_CHARGED)
+    slip = k.printer.wait_for_receipts(1)[0]
+    row = k.journal_rows()[0]
+    shown = {t.name: t.text for t in k.ui.frame.texts}
+    assert shown["reference"] == f"Reference: {row.short_ref}"
+    assert row.short_ref in slip.text and row.reference in slip.text
+    reason = " ".join(slip.text.split("Grund / Reason:")[1].split("---")[0].split())
+    assert reason == "The payment at the card terminal was declined."   # the screen's words
+    assert not _credited(sandbox, FUNDED_CARD)
+    # The code on the screen finds the row in the journal.
+    assert main(["journal", "--config", k.config.source, "--find", row.short_ref]) == 0
+    assert row.reference in capsys.readouterr().out
+    # Then the same customer pays: the kiosk's own receipt lines are in English too.
+    sandbox.terminal(wait=0.1, outcome="ok")
+    k.drive.tap("finish")
+    k.reach(Screen.ATTRACT)
+    k.choose(FUNDED_CARD, 2000, english=True)
+    k.drive.tap("confirm")
+    k.reach(Screen.DONE)
+    receipt = k.printer.wait_for_receipts(2)[1]
+    row = k.journal_rows()[0]
+    assert "Topped up:" in receipt.text and "Card" in receipt.text and "Payment:" in receipt.text
+    assert row.short_ref in receipt.text and "Aktuelles Guthaben" in receipt.text  # API as sent
+    assert receipt.text.rstrip().endswith(row.reference)
