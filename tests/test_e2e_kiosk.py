@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -336,3 +338,27 @@ def test_english_customer_gets_english_receipt_lines_and_slip_reason_with_the_sh
     assert "Topped up:" in receipt.text and "Card" in receipt.text and "Payment:" in receipt.text
     assert row.short_ref in receipt.text and "Aktuelles Guthaben" in receipt.text  # API as sent
     assert receipt.text.rstrip().endswith(row.reference)
+
+
+def test_sigterm_handler_never_waits_for_the_loop_s_own_locks(make_kiosk):
+    """The handler runs on the main thread between two bytecodes, maybe while the loop holds
+    its wake event's lock (inside wait/clear): it must not need that lock, and the loop must
+    still stop on the request."""
+    k = make_kiosk()
+    done = threading.Event()
+
+    def handle() -> None:
+        k.runtime._on_signal(signal.SIGTERM, None)
+        done.set()
+
+    with k.ui._wake._cond:           # as if interrupted inside _wake.clear()
+        handler = threading.Thread(target=handle, daemon=True)
+        handler.start()
+        handler.join(timeout=5)
+        assert done.is_set(), "the SIGTERM handler waited for the wake event's lock"
+    k.ui.running = True
+    for _ in range(100):             # the loop takes the posted stop within a poll or two
+        k.ui.iterate(max_wait=0.05)
+        if not k.ui.running:
+            break
+    assert not k.ui.running
