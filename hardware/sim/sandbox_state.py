@@ -106,6 +106,7 @@ class SandboxState:
         self.start_statuses: list[str] = []
         self.cancel_shape = "transaction"   # or "result": {"result": true|false}
         self.unheeded = 0        # the next cancels/aborts are answered as accepted, not done
+        self.refused_cancels = 0  # the next cancels are refused: 1007, or {"result": false}
         self.string_codes = False            # error codes as text ("1007") instead of ints
         self.cancel_selected = False         # card group may cancel any, not only the last
 
@@ -406,6 +407,17 @@ class SandboxState:
             stx = self.transactions.get(stx_id)
             if stx is None:
                 return stx_not_found(stx_id)
+            if self.refused_cancels > 0:
+                self.refused_cancels -= 1
+                if self.cancel_shape == "result":
+                    return 200, {"result": False}
+                return self._error(400, "ProductNotAllowedException",
+                                   "Could not cancel loyalty transaction", 1007)
+            if stx["status"] == "approved":
+                # A card payment authorised at the terminal, nothing booked on the card yet.
+                if not self._unheeded():
+                    stx["status"] = "cancelled"
+                return self._cancel_answer(stx, True)
             if stx["status"] != "ok":
                 return self._error(400, "ProductNotAllowedException",
                                    f"Transaction in status {stx['status']} cannot be "
