@@ -10,10 +10,28 @@ CARD_LENGTH = 16
 DEFAULT_PREFIXES: tuple[str, ...] = ("9276",)
 MASK_DOT = "•"
 
-# Any run of 12-19 digits, optionally grouped by spaces or dashes, is treated as a card-like
-# number when scrubbing free text (API receipt lines, log messages): better one masked
-# reference too many than one card number leaked.
-_CARDLIKE_RE = re.compile(r"(?<!\d)\d(?:[ -]?\d){11,18}(?!\d)")
+# What may stand between the digit groups of a card number written by a person, a printer or
+# a copy-paste: any whitespace (tab, NBSP, U+202F, thin space, line breaks), invisible format
+# characters, control characters, dashes of every width, dot and slash.
+_SEPARATOR = (
+    r"[\s\x00-\x1f\x7f-\x9f\u00ad\u200b-\u200f\u2060\ufeff"
+    r"\-\u2010-\u2015\u2212./]"
+)
+# Up to this many separator characters in a row still join two digit groups ("9276 - 0044").
+_MAX_SEPARATOR_RUN = 3
+# Any run of 12 or more digits (no upper bound: a 20-digit run may hold a whole card number),
+# grouped by separators or not, is card-like when scrubbing free text (API receipt lines, log
+# messages, journal errors): better one masked number too many than one card number leaked.
+# Linear time: each repetition starts with a separator run that cannot contain a digit, so there
+# is one way to match each step, and a failed start gives up after at most 11 digits.
+_CARDLIKE_RE = re.compile(rf"(?<!\d)\d(?:{_SEPARATOR}{{0,{_MAX_SEPARATOR_RUN}}}\d){{11,}}")
+# The kiosk's own references are canonical UUIDs, which support searches the logs for: they
+# stay untouched. Fixed width, so finding them is linear too.
+_HEX = "[0-9A-Fa-f]"
+_UUID_RE = re.compile(rf"(?<!{_HEX}){_HEX}{{8}}(?:-{_HEX}{{4}}){{3}}-{_HEX}{{12}}(?!{_HEX})")
+# A card-like run that is exactly an IPv4 address (at most 12 digits, shorter than a card) is
+# left alone; one that merely contains an address ("9276 000.000.000.000") is masked whole.
+_IPV4_RE = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}")
 
 
 class CardRejection(str, Enum):
@@ -81,5 +99,27 @@ def mask_last4(number: str) -> str:
 
 
 def mask_card_numbers_in_text(text: str) -> str:
-    """Replace every card-like digit run inside free text by its masked form."""
-    return _CARDLIKE_RE.sub(lambda m: mask_card(m.group(0)), text)
+    """Replace every card-like digit run inside free text by its masked form.
+
+    The one scrubber for free text: logs, journal errors and receipt lines all go through it.
+    UUID references and IPv4 addresses are left exactly as they are. A UUID is taken as a
+    whole token, so only a card number split across a UUID's edge, with the UUID's outer group
+    made of the card's digits, could slip through: a constructed text, not one that occurs.
+    """
+    pieces: list[str] = []
+    start = 0
+    for reference in _UUID_RE.finditer(text):
+        pieces.append(_mask_runs(text[start:reference.start()]))
+        pieces.append(reference.group(0))
+        start = reference.end()
+    pieces.append(_mask_runs(text[start:]))
+    return "".join(pieces)
+
+
+def _mask_runs(text: str) -> str:
+    return _CARDLIKE_RE.sub(_masked_run, text)
+
+
+def _masked_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    return run if _IPV4_RE.fullmatch(run) else mask_card(run)

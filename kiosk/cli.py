@@ -37,6 +37,7 @@ COMMANDS: dict[str, str] = {
     "simulate": "kiosk.commands.simulate",
     "register": "kiosk.commands.register",
     "reprint": "kiosk.commands.reprint",
+    "cash": "kiosk.commands.cash",
 }
 
 

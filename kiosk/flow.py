@@ -16,11 +16,12 @@ from kiosk.flow_events import (
     Action, ApiStatus, CardChecked, CardInfo, CardProblem, CardProblemReason, CardScanned,
     CheckCard, CheckPrinter, Command, Event, JournalLoaded, JournalStatus, PlaySound, Press, PrinterChecked,
     Printed, PrintReceipt, PrintSlip, ReaderStatus, Recovering, RegistrationDone,
-    RegistrationPending, StartTopup, StillHere, Tick, TopupFinished,
+    RegistrationPending, SpeechMode, StartTopup, StillHere, Tick, TopupFinished,
 )
 # The state and its queries live in kiosk.flow_state; callers keep importing them from here.
 from kiosk.flow_state import (  # noqa: F401
-    ADMIN_LOCKOUT_AFTER, ADMIN_SCREENS, BEFORE_PAYMENT, COUNTDOWN_S, IDLE_SCREENS, PIN_MIN_LENGTH,
+    ADMIN_LOCKOUT_AFTER, ADMIN_SCREENS, BEFORE_PAYMENT, COUNTDOWN_S, IDLE_SCREENS, PIN_MAX_LENGTH,
+    PIN_MIN_LENGTH,
     SCAN_STARTS_SESSION, WAITING_FOR_WORKER, AdminGuard, AdminView, Registration, Screen,
     Session, Settings, State, admin_delay_s, admin_wait_left, countdown, deadline, end_session,
     idle_screen, initial_state, max_typed_digits, may_continue_without_receipt, take_request,
@@ -45,6 +46,8 @@ def _dispatch(s: State, e: Event, now: float, cfg: Settings) -> tuple[State, lis
         return _tick(s, now, cfg), []
     if isinstance(e, StillHere):
         return replace(s, last_input=now), []
+    if isinstance(e, SpeechMode):
+        return replace(s, speech=e.on, last_input=now), []
     if isinstance(e, Press):
         return _press(replace(s, last_input=now), e, now, cfg)
     if isinstance(e, CardScanned):
@@ -108,8 +111,9 @@ def _scanned(s: State, e: CardScanned, now: float, cfg: Settings) -> tuple[State
         return replace(s, screen=Screen.ADMIN_PIN, last_input=now), []
     if s.screen not in SCAN_STARTS_SESSION or not s.in_service:
         return s, []
-    # A new session, but in the language the person at the kiosk chose before scanning.
-    s = replace(end_session(s, cfg), last_input=now, language=s.language)
+    # A new session, but in the language (and speech mode) the person at the kiosk chose
+    # before scanning.
+    s = replace(end_session(s, cfg), last_input=now, language=s.language, speech=s.speech)
     if e.unreadable:
         return _reject(s, CardProblemReason.UNREADABLE)
     check = check_card_number(number, cfg.card_prefixes)

@@ -179,6 +179,13 @@ class StillHere:
 
 
 @dataclass(frozen=True)
+class SpeechMode:
+    """Speech output turned on (headset plugged, start key held); it ends with the session."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
 class ApiStatus:
     ok: bool
     detail: str = ""
@@ -220,7 +227,7 @@ class RegistrationDone:
 
 Event = Union[Press, CardScanned, CardChecked, PrinterChecked, TopupFinished, Printed,
               JournalLoaded, Tick, StillHere, ApiStatus, ReaderStatus, Recovering, RegistrationPending,
-              RegistrationDone, JournalStatus]
+              RegistrationDone, JournalStatus, SpeechMode]
 
 
 # --- commands out of the flow (executed by the shell; those with `request` answer) ------------

@@ -76,6 +76,7 @@ class Settings:
     version: str = ""
     kiosk_id: str = ""
     merchant_name: str = ""           # shown in the header; the generic brand when empty
+    speech_time_factor: float = 3.0   # every timeout this many times longer in speech mode
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ class State:
     registration: Registration | None = None
     admin_guard: AdminGuard = AdminGuard()
     admin: AdminView = AdminView()
+    speech: bool = False              # speech mode: a customer who may not see the screen
 
     @property
     def in_service(self) -> bool:
@@ -156,7 +158,8 @@ def deadline(state: State, settings: Settings) -> float | None:
     """When the current screen times out back to attract; None where nothing times out."""
     if state.screen in IDLE_SCREENS or state.screen in WAITING_FOR_WORKER:
         return None
-    return state.last_input + settings.idle_timeout_s
+    factor = settings.speech_time_factor if state.speech else 1.0
+    return state.last_input + settings.idle_timeout_s * factor
 
 
 def countdown(state: State, settings: Settings, now: float) -> int | None:
@@ -206,7 +209,7 @@ def idle_screen(s: State) -> Screen:
 def end_session(s: State, cfg: Settings) -> State:
     """Back to the idle screen; nothing of the customer (or the admin) survives."""
     return replace(s, screen=idle_screen(s), session=Session(), admin=AdminView(),
-                   pending=0, language=cfg.default_language)
+                   pending=0, language=cfg.default_language, speech=False)
 
 
 def take_request(s: State) -> tuple[State, int]:

@@ -6,7 +6,8 @@ import re
 
 CURRENCY_SYMBOLS = {"EUR": "€"}
 
-_AMOUNT_RE = re.compile(r"^\s*(\d{1,7})(?:[.,](\d{1,2}))?\s*(?:€|EUR)?\s*$")
+# ASCII digits only: "０15" (full-width) must not read as 15,00 €.
+_AMOUNT_RE = re.compile(r"^\s*([0-9]{1,7})(?:[.,]([0-9]{1,2}))?\s*(?:€|EUR)?\s*$")
 
 
 class AmountError(ValueError):

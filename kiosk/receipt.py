@@ -46,12 +46,15 @@ def topup_receipt(
     stx_id: str,
     reference: str,
     copy: bool = False,
+    paid_cash: bool = False,
 ) -> Document:
     """The customer's receipt for a confirmed top-up; `copy` marks a reprint."""
     blocks: list[Block] = _header(kiosk, when)
     if copy:
         blocks += _copy_mark()
     blocks += api_lines(lines)
+    if paid_cash:
+        blocks += [Text("bar bezahlt / paid in cash", bold=True, align=Align.CENTER)]
     blocks += [Rule(), NameValue("STX:", stx_id)]
     blocks += _reference(reference)
     blocks += _support(kiosk, required=False)
@@ -115,6 +118,42 @@ def claim_slip(
         NameValue("Code:", reason_code, bold=True),
         Rule(),
     ]
+    blocks += _reference(reference)
+    blocks += _support(kiosk, required=True)
+    blocks.append(Cut())
+    return Document(tuple(blocks))
+
+
+def cash_slip(
+    kiosk: KioskConfig,
+    *,
+    when: datetime,
+    reference: str,
+    amount: int,
+    currency: str,
+    card_masked: str,
+    uncertain: Sequence[int] = (),
+    claim: bool = False,
+) -> Document:
+    """Notes taken by the validator that are not on the card (yet): what the kiosk owes.
+
+    `claim`: the top-up's outcome is still being checked; otherwise it certainly did not run.
+    `uncertain`: cents of jammed notes whose fate the engineer settles from the cashbox.
+    """
+    if claim:
+        title = ("KLÄRUNGSBELEG", "CLAIM SLIP",
+                 "Ihr Bargeld ist eingezahlt; die Gutschrift wird geprüft.",
+                 "Your cash was paid in; the top-up is being checked.")
+    else:
+        title = ("BARGELD EINGEZAHLT", "CASH PAID IN",
+                 f"{format_amount(amount, currency)} eingezahlt, noch nicht gutgeschrieben.",
+                 f"{format_amount(amount, currency)} paid in, not yet credited.")
+    blocks = _slip_heading(kiosk, when, *title)
+    blocks += [NameValue("Betrag / Amount:", format_amount(amount, currency), bold=True),
+               NameValue("Karte / Card:", card_masked)]
+    for cents in uncertain:
+        blocks.append(NameValue("Ungewiss / Uncertain:", format_amount(cents, currency)))
+    blocks.append(Rule())
     blocks += _reference(reference)
     blocks += _support(kiosk, required=True)
     blocks.append(Cut())

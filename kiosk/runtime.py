@@ -71,7 +71,7 @@ class KioskRuntime:
                  notifier: Notifier | None = None,
                  ready_at_latest_s: float = READY_AT_LATEST_S,
                  ui_options: dict[str, Any] | None = None,
-                 liveness: Liveness | None = None) -> None:
+                 liveness: Liveness | None = None, headset_jack: Any = None) -> None:
         self.config = config
         self.window = window
         self.scanner = scanner
@@ -96,6 +96,10 @@ class KioskRuntime:
         self.supervisor: Supervisor | None = None
         self.reader: SupervisedReader | None = None
         self.ui: Any = None
+        # Speech mode (kiosk.speech) and the headset jack; `headset_jack`: a simulated one.
+        self.headset_jack = headset_jack
+        self.speech: Any = None
+        self.headset: Any = None
         self.ready_sent = False
         self.restart_requested = False
         self._started = time.monotonic()
@@ -137,10 +141,16 @@ class KioskRuntime:
             worker = partial(Worker, liveness=self.liveness,
                              idle_deadline=self.deadlines.worker_idle,
                              job_deadline=self.deadlines.worker_job)
+            from kiosk.speech.setup import open_headset, open_speech
+            self.speech = open_speech(config, liveness=self.liveness)
             self.ui = KioskUi.from_config(config, self.backend, admin_pin=admin_pin,
                                           window=self.window, on_tick=self._tick,
                                           max_sleep=self._max_sleep(), on_key=self.on_key,
-                                          make_worker=worker, **self.ui_options)
+                                          make_worker=worker, speech=self.speech,
+                                          **self.ui_options)
+            if self.speech is not None:
+                self.headset = open_headset(config, self.speech, self.ui.post,
+                                            jack=self.headset_jack)
             _log_display()
             # The screen exists: from here on, everything reports to it.
             bridge = ReaderBridge(self.ui.post, self.metrics)
@@ -272,6 +282,8 @@ class KioskRuntime:
         steps: list[tuple[str, Callable[[], None] | None]] = [
             ("supervisor", self.supervisor.stop if self.supervisor else None),
             ("reader", self.reader.stop if self.reader else None),
+            ("headset jack", self.headset.stop if self.headset else None),
+            ("speech", self.speech.engine.stop if self.speech else None),
             ("screen", self.ui.close if self.ui else None),
             ("printer", self.printer.close if self.printer else None),
             ("API client", self.client.close if self.client else None),

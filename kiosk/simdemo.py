@@ -83,6 +83,8 @@ def run_demo(sim: Simulation, out: Path) -> bool:
         ("out of service", _out_of_service),
         ("language", _language),
     ]
+    if sim.speech:
+        steps.insert(3, ("keypad-only top-up with speech", _speech_topup))
     credited = False
     for title, step in steps:
         print(f"demo: {title}", flush=True)
@@ -160,6 +162,49 @@ def _topup(d: Demo) -> bool:
     d.tap("finish")
     d.wait(Screen.ATTRACT)
     return ok
+
+
+def _speech_topup(d: Demo) -> bool:
+    """Headset in, then the keypad alone; every utterance lands in <out>/speech as WAV + text."""
+    from kiosk.speech.recording import SpeechRecording
+
+    speech = d.sim.runtime.speech if d.sim.runtime else None
+    if speech is None:
+        raise AssertionError("speech is not available (is espeak-ng installed?)")
+    recording = SpeechRecording(d.out / "speech")
+    speech.engine.on_spoken = recording.record
+
+    def said() -> None:       # let each screen finish speaking before the next key
+        d.ui.run_until(lambda u: False, 0.3)
+        speech.engine.wait_idle(STEP_TIMEOUT_S)
+
+    d.sim.plug_headset(True)
+    d.ui.run_until(lambda u: u.state.speech, STEP_TIMEOUT_S)
+    said()
+    d.scan(SECOND_VALID_CARD)
+    d.wait(Screen.CARD)
+    said()
+    for key in (pygame.K_RETURN, pygame.K_RIGHT, pygame.K_RIGHT, pygame.K_RIGHT):
+        d.drive.key(key)
+        said()
+    d.drive.key(pygame.K_RETURN)
+    d.wait(Screen.OTHER_AMOUNT)
+    said()
+    for key in (pygame.K_KP1, pygame.K_KP5, pygame.K_KP_ENTER):
+        d.drive.key(key)
+        said()
+    d.wait(Screen.CONFIRM)
+    d.drive.key(pygame.K_KP_DIVIDE)       # help
+    said()
+    d.drive.key(pygame.K_RETURN)
+    d.wait(Screen.DONE)
+    said()
+    d.drive.key(pygame.K_RETURN)
+    d.wait(Screen.ATTRACT)
+    d.sim.plug_headset(False)
+    speech.engine.on_spoken = None
+    print(f"  speech: {recording.count} utterances in {recording.folder}", flush=True)
+    return recording.count > 0 and not d.ui.state.speech
 
 
 def _printer_problem(d: Demo) -> bool:

@@ -40,8 +40,10 @@ class Simulation:
 
     def __init__(self, out: Path, *, start_type: str = "cash", language: str = "de",
                  size: tuple[int, int] = (800, 480), quiet: bool = False,
-                 health_interval_s: float | None = None, idle_timeout_s: int = 45) -> None:
+                 health_interval_s: float | None = None, idle_timeout_s: int = 45,
+                 speech: bool = False) -> None:
         self.out = out
+        self.speech = speech          # speech mode available; F9 plugs the virtual headset
         self.start_type = start_type
         self.language = language
         self.size = size
@@ -53,6 +55,7 @@ class Simulation:
         self.sandbox = SandboxServer(merchant_name="Demo-Laden")
         self.emulator: subprocess.Popen[bytes] | None = None
         self.scanner = None
+        self.headset_jack = None
         self.runtime = None
         self._stack = contextlib.ExitStack()
 
@@ -68,6 +71,7 @@ class Simulation:
         self.close()
 
     def start(self) -> None:
+        from hardware.sim.headset import VirtualHeadsetJack
         from hardware.sim.scanner import VirtualScanner
         from kiosk.runtime import KioskRuntime, wait_until
 
@@ -82,8 +86,9 @@ class Simulation:
                                f"(see {self.out / 'printer-emulator.log'})")
         config = self.config()
         self.scanner = VirtualScanner()
+        self.headset_jack = VirtualHeadsetJack()
         self.runtime = KioskRuntime(config, window=True, scanner=self.scanner,
-                                    on_key=self._on_key)
+                                    on_key=self._on_key, headset_jack=self.headset_jack)
         self._stack.callback(self.runtime.close)
         self.runtime.open()
 
@@ -118,6 +123,9 @@ admin_pin_file = {json.dumps(str(pin_file))}
 
 [metrics]
 enabled = false
+
+[speech]
+enabled = {'true' if self.speech else 'false'}
 """
         with path.open("a", encoding="utf-8") as f:
             f.write(extra)
@@ -183,10 +191,24 @@ enabled = false
             return
         scanner.scan(number)
 
+    def plug_headset(self, plugged: bool) -> None:
+        """The virtual headset in or out (SW_HEADPHONE_INSERT events into the jack reader)."""
+        from kiosk.runtime import wait_until
+
+        jack = self.headset_jack
+        if jack is None or not wait_until(jack.opened_once, 5.0):
+            log.error("the headset reader has not opened the virtual jack; plug dropped")
+            return
+        log.info("demo headset: %s", "plugged in" if plugged else "pulled out")
+        jack.set(plugged)
+
     def _on_key(self, event: object) -> bool:
         import pygame
 
         key = getattr(event, "key", None)
+        if key == pygame.K_F9 and self.speech:
+            self.plug_headset(not (self.headset_jack and self.headset_jack.plugged))
+            return True
         for name, (what, number) in DEMO_SCANS.items():
             if key == getattr(pygame, f"K_{name}"):
                 log.info("demo scan: %s", what)

@@ -17,6 +17,8 @@ command -v Xvfb >/dev/null || apt_needed+=(xvfb)
 command -v dpkg-deb >/dev/null || apt_needed+=(dpkg)
 /usr/bin/python3 -c 'import setuptools, wheel' 2>/dev/null \
     || apt_needed+=(python3-setuptools python3-wheel)
+# The speech engine synthesises with espeak-ng (German and English voices).
+command -v espeak-ng >/dev/null || apt_needed+=(espeak-ng)
 if [ ${#apt_needed[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ]; then
         export DEBIAN_FRONTEND=noninteractive

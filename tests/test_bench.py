@@ -41,7 +41,8 @@ def _ordered(section, key):
 
 def test_every_part_reports_its_section(report):
     assert [s.key for s in report.sections] == ["topup", "card_check", "reader", "receipt", "ui",
-                                               "journal", "growth", "startup", "idle_drivers"]
+                                               "journal", "growth", "startup", "idle_drivers",
+                                               "speech"]
     assert report.meta["cores"] >= 1 and report.meta["options"] == "tiny"
     assert report.meta["duration_s"] > 0
     for section in report.sections:
@@ -121,6 +122,17 @@ def test_idle_is_measured_per_driver_or_says_why_not(report):
     for driver in measured:
         assert drivers.value(f"{driver}_frames_per_s") == 0    # attract is not redrawn
         _finite_positive(drivers, f"{driver}_wakeups_per_s", f"{driver}_iterations_per_s")
+
+
+def test_speech_first_audio_and_cpu(report):
+    speech = report.section("speech")
+    _ordered(speech, "first_audio_cold")
+    _ordered(speech, "first_audio_warm")
+    # Most screens start with a static phrase (their title): a warm cache serves it.
+    assert "started from the cache" in speech.metrics[3].note
+    served, total = (int(n) for n in speech.metrics[3].note.split()[:3:2])
+    assert served > total // 2
+    _finite_positive(speech, "speaking_cpu")
 
 
 def test_table_and_json_carry_no_card_numbers(report, tmp_path):

@@ -62,7 +62,10 @@ def test_parse_amount(text, cents):
     assert parse_amount(text) == cents
 
 
-@pytest.mark.parametrize("text", ["", "15.001", "-5", "abc", "1e3", "15,00 USD"])
+@pytest.mark.parametrize(
+    "text", ["", "15.001", "-5", "abc", "1e3", "15,00 USD",
+             "\uff1015", "\u0661\u0665", "15,\u0660\u0660", "\U0001d7d3"],  # non-ASCII digits
+)
 def test_parse_amount_refuses(text):
     with pytest.raises(AmountError):
         parse_amount(text)

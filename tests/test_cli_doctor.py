@@ -55,11 +55,11 @@ def test_all_ok_one_line_each(kiosk_config, tmp_path, monkeypatch, capsys):
     assert cli.main(["doctor", "--config", str(kiosk_config), "--service-user", ME,
                      "--skip", "clock"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["OK"] * 10
+    assert [line.split()[0] for line in lines] == ["OK"] * 11
     names = [line.split(":")[0].split(None, 1)[1] for line in lines]
     assert names == ["config", "state directory", "journal", "payment settings",
                      "client secret", "API reachable", "authentication", "API call", "printer",
-                     "scanner"]
+                     "scanner", "speech"]
     assert "no journal yet" in lines[2] and "paper ok" in lines[8]
     # Nothing created, written or chowned: not the journal, not a token, not a temp file.
     assert tree(tmp_path) == before
@@ -68,7 +68,7 @@ def test_all_ok_one_line_each(kiosk_config, tmp_path, monkeypatch, capsys):
 def test_json_for_scripts(kiosk_config, monkeypatch, capsys):
     monkeypatch.setattr(cli, "setup_logging", lambda level: None)
     assert cli.main(["doctor", "--config", str(kiosk_config), "--json", "--service-user", ME,
-                     "--skip", "clock", "--skip", "scanner"]) == 0
+                     "--skip", "clock", "--skip", "scanner", "--skip", "speech"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] is True and report["config"] == str(kiosk_config)
     assert [c["name"] for c in report["checks"]][-1] == "printer"
@@ -310,3 +310,20 @@ def test_demo_settings_on_the_live_host_warn_for_card_payments(tmp_path, base_ur
     assert check.ok and check.warning is warns
     assert ("does NOT protect terminal payments" in check.detail) is warns
     assert str(config) in check.detail and check.line().startswith("WARN" if warns else "OK")
+
+
+def test_speech_says_a_phrase_in_each_voice(kiosk_config):
+    import re
+    import shutil
+
+    checks = {c.name: c for c in doctor(kiosk_config, skip=(*NO_CLOCK, "scanner", "printer"))}
+    if shutil.which("espeak-ng"):
+        assert checks["speech"].ok and "espeak-ng" in checks["speech"].detail
+        for language in ("de", "en"):
+            assert re.search(rf"\b{language} \d+\.\d s of audio in \d+ ms", checks["speech"].detail)
+    else:
+        assert "espeak-ng is not installed (sudo apt install espeak-ng)" in checks["speech"].detail
+    with kiosk_config.open("a", encoding="utf-8") as f:
+        f.write("\n[speech]\nenabled = false\n")
+    checks = {c.name: c for c in doctor(kiosk_config, skip=(*NO_CLOCK, "scanner", "printer"))}
+    assert checks["speech"].ok and checks["speech"].detail == "off ([speech] enabled = false)"

@@ -23,6 +23,8 @@ def test_example_file_loads_and_equals_the_defaults():
     assert loaded.reader == defaults.reader
     assert loaded.printer == defaults.printer
     assert loaded.ui == defaults.ui
+    assert loaded.journal == defaults.journal
+    assert loaded.speech == defaults.speech
     assert loaded.topup.ean == "4260447149502"
     assert loaded.topup.tax_rate == 0
     assert loaded.topup.presets == (1000, 2000, 5000)
@@ -58,10 +60,14 @@ def test_values_are_converted():
         ("[topup]\npresets = [500]", "[topup] presets: every preset must lie between"),
         ("[topup]\ncard_prefixes = [\"92x6\"]", "[topup] card_prefixes: expected a list of digit"),
         ("[topup]\nean = \"123\"", "[topup] ean: expected an 8- or 13-digit EAN"),
-        ("[api]\nbase_url = \"ftp://x\"", "[api] base_url: expected an http(s) URL"),
+        ("[api]\nbase_url = \"ftp://x\"", "[api] base_url: expected an https:// URL"),
         ("[api]\nauth_mode = \"device\"", "[api] device_uuid: required when auth_mode"),
         ("[ui]\nadmin_cards = [9276004429942845]", "[ui] admin_cards: expected a text"),
         ("api = 3", "'api' must be a [section]"),
+        ("[journal]\nmin_free_mb = 0", "[journal] min_free_mb: expected megabytes from 1 to"),
+        ("[journal]\nretention_days = 30.5", "[journal] retention_days: expected a whole number"),
+        ("[journal]\nretention_days = 30\nreceipt_retention_days = 31",
+         "k.toml:3: [journal] receipt_retention_days must not exceed retention_days (30)"),
     ],
 )
 def test_bad_files_are_refused_with_file_key_and_expectation(tmp_path, text, expected):
@@ -71,6 +77,14 @@ def test_bad_files_are_refused_with_file_key_and_expectation(tmp_path, text, exp
         load_config(path)
     assert str(path) in str(info.value)
     assert expected.replace("k.toml", str(path)) in str(info.value)
+
+
+def test_journal_keys_have_their_defaults():
+    journal = parse_config("").journal
+    assert (journal.min_free_mb, journal.retention_days, journal.receipt_retention_days) == (
+        50, 400, 90)
+    equal = parse_config("[journal]\nretention_days = 7\nreceipt_retention_days = 7\n").journal
+    assert equal.receipt_retention_days == equal.retention_days == 7
 
 
 def test_missing_file(tmp_path):

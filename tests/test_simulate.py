@@ -76,3 +76,27 @@ def test_f_keys_scan_demo_cards_through_the_virtual_scanner(tmp_path):
         drive.wait_for(Screen.REJECTED)
         assert ui.state.session.problem.value == "locked"
     assert not (tmp_path / "printer").exists()          # the emulator went with the simulation
+
+
+def test_f9_plugs_the_virtual_headset_and_speech_starts(tmp_path):
+    import shutil
+
+    import pygame
+    import pytest
+
+    from kiosk.commands.simulate import Simulation
+    from kiosk.flow import Screen
+    from kiosk.ui.driver import UiDriver
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng missing: tests/run.sh installs it as root")
+    with Simulation(tmp_path, quiet=True, speech=True) as sim:
+        assert sim.runtime is not None and sim.runtime.speech is not None
+        ui = sim.runtime.ui
+        drive = UiDriver(ui, timeout=15)
+        drive.wait_for(Screen.ATTRACT)
+        drive.key(pygame.K_F9)                          # headset in
+        assert ui.run_until(lambda u: u.state.speech and bool(sim.runtime.speech.said), 15)
+        assert sim.runtime.speech.said[0].startswith("Sprachausgabe eingeschaltet.")
+        assert sim.runtime.speech.engine.wait_idle(15)
+        assert any((tmp_path / "kiosk-state" / "speech-cache").glob("*.wav"))

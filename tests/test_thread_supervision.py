@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import socket
 import uuid
 from collections.abc import Callable, Iterator
@@ -22,7 +23,9 @@ from tests.fixtures.sandbox import FUNDED_CARD
 from tests.fixtures.ui import ManualClock
 from tests.test_e2e_kiosk import Kiosk, kiosk_config
 
-THREADS = ("supervisor", "worker", "reader", "metrics")
+# The speech thread runs where espeak-ng is installed (tests/run.sh installs it).
+THREADS = ("supervisor", "worker", "reader", "metrics") + (
+    ("speech",) if shutil.which("espeak-ng") else ())
 VITAL = ("supervisor", "worker", "reader")
 
 
@@ -119,7 +122,7 @@ def test_a_hung_thread_stops_the_watchdog_pings_until_it_goes_on(watched, name):
     if name in VITAL:
         assert name in watched.liveness.late()
         assert watched.pings() == 0
-    else:                                           # metrics: shown, holds nothing back
+    else:                                   # metrics, speech: shown, hold nothing back
         assert watched.pings() >= 1
     (watched.faults / name).unlink()
     wait_until(lambda: watched.liveness.late() == [] and all(watched.liveness.alive().values()))

@@ -58,7 +58,7 @@ def test_admin_pin_file(tmp_path):
 @pytest.mark.parametrize("content", ["12345", "12a456", "123 456"])
 def test_weak_or_malformed_pins_are_refused(tmp_path, content):
     ui = replace(Config().ui, admin_pin_file=pin_file(tmp_path, content))
-    with pytest.raises(ConfigError, match=r"\[ui\] admin_pin_file .*at least 6 digits"):
+    with pytest.raises(ConfigError, match=r"\[ui\] admin_pin_file .*6 to 12 digits"):
         read_admin_pin(ui, "/etc/kiosk/kiosk.toml")
 
 

@@ -37,6 +37,8 @@ def describe_os_error(exc: BaseException, group: str) -> str:
 class ReaderThread(ABC):
     """Runs `_run` in a daemon thread; subclasses call `_status`, `_result` and `_backoff`."""
 
+    kind = "card reader"    # what the device is, in log lines (the headset jack says so too)
+
     def __init__(self, on_event: OnEvent, *, device: str, backoff_initial: float,
                  backoff_max: float) -> None:
         if not 0 < backoff_initial <= backoff_max:
@@ -113,9 +115,9 @@ class ReaderThread(ABC):
             return
         self._last_status = status
         if connected:
-            log.info("card reader %s connected", self.device)
+            log.info("%s %s connected", self.kind, self.device)
         else:
-            log.warning("card reader %s unavailable: %s", self.device, reason)
+            log.warning("%s %s unavailable: %s", self.kind, self.device, reason)
         self._emit(status)
 
     def _result(self, result: CardScanned | ScanRejected) -> None:
@@ -143,12 +145,13 @@ class ReaderThread(ABC):
             self.on_event(event)
         except Exception as exc:  # the owner's bug must not kill the reader thread
             # Only the type: the message could carry a card number.
-            log.error("card reader %s: event handler raised %s", self.device, type(exc).__name__)
+            log.error("%s %s: event handler raised %s", self.kind, self.device,
+                      type(exc).__name__)
 
     def _run_guarded(self) -> None:
         try:
             self._run()
         except Exception as exc:
-            log.critical("card reader %s stopped by %s", self.device, type(exc).__name__)
+            log.critical("%s %s stopped by %s", self.kind, self.device, type(exc).__name__)
             self._status(False, f"reader stopped by an internal error ({type(exc).__name__})")
             raise

@@ -3,31 +3,25 @@
 from __future__ import annotations
 
 import errno
-import os
-import select
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
 
 from hardware.reader import keycodes as k
-from hardware.reader.base import ReaderThread, describe_os_error, log
+from hardware.reader.base import describe_os_error, log
 from hardware.reader.decoder import KeyDecoder
+from hardware.reader.evdev_device import (
+    POLL_DEAD as _POLL_DEAD, EvdevDeviceReader, InputDeviceLike, ListDevices, OpenDevice,
+)
 from hardware.reader.events import OnEvent
 
-# What the reader uses of evdev.InputDevice: fd, name, path, read(), capabilities(), grab(),
-# ungrab(), close(). The simulator's fake device offers exactly these.
-InputDeviceLike = Any
-OpenDevice = Callable[[str], InputDeviceLike]
-ListDevices = Callable[[], Iterable[str]]
-
-_POLL_DEAD = select.POLLHUP | select.POLLERR | select.POLLNVAL
+__all__ = ["DeviceNotFound", "EvdevReader", "InputDeviceLike", "ListDevices", "OpenDevice"]
 
 
 class DeviceNotFound(OSError):
     """No input device matched the configured name."""
 
 
-class EvdevReader(ReaderThread):
+class EvdevReader(EvdevDeviceReader):
     """Reads card numbers from an input device opened by path or by name match.
 
     `open_device` and `list_devices` default to evdev.InputDevice and evdev.list_devices;
@@ -51,48 +45,12 @@ class EvdevReader(ReaderThread):
         list_devices: ListDevices | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not path and not name_match:
-            raise ValueError("an evdev reader needs a device path or a name to match")
-        super().__init__(on_event, device=path or f"input device named *{name_match}*",
-                         backoff_initial=backoff_initial, backoff_max=backoff_max)
-        self.path = path
-        self.name_match = name_match
+        super().__init__(on_event, path=path, name_match=name_match,
+                         backoff_initial=backoff_initial, backoff_max=backoff_max,
+                         open_device=open_device, list_devices=list_devices)
         self.decoder = KeyDecoder(length=length, prefixes=prefixes, gap_timeout=gap_timeout,
                                   debounce=debounce, suffix_keys=suffix_keys)
-        if open_device is None or list_devices is None:
-            import evdev  # only where a real device is used (Linux)
-
-            open_device = open_device or evdev.InputDevice
-            list_devices = list_devices or evdev.list_devices
-        self._open_device = open_device
-        self._list_devices = list_devices
         self._clock = clock
-        # Self-pipe, made by start(): stop() writes to it so that a poll() waiting for keys
-        # returns at once.
-        self._wake_r = self._wake_w = -1
-
-    def start(self) -> None:
-        if self._wake_r < 0:
-            self._wake_r, self._wake_w = os.pipe()
-            os.set_blocking(self._wake_r, False)
-            os.set_blocking(self._wake_w, False)
-        super().start()
-
-    def _wake(self) -> None:
-        if self._wake_w >= 0:
-            try:
-                os.write(self._wake_w, b"x")
-            except BlockingIOError:
-                pass  # already woken
-
-    def stop(self, timeout: float = 5.0) -> None:
-        super().stop(timeout)
-        if self._thread is None or not self._thread.is_alive():
-            # Closed only once the thread is gone, so no fd number is reused under its feet.
-            for fd in (self._wake_r, self._wake_w):
-                if fd >= 0:
-                    os.close(fd)
-            self._wake_r = self._wake_w = -1
 
     def probe(self) -> str:
         device = self._open()
@@ -160,9 +118,7 @@ class EvdevReader(ReaderThread):
                 break
 
     def _serve(self, device: InputDeviceLike) -> None:
-        poller = select.poll()
-        poller.register(device.fd, select.POLLIN | select.POLLPRI)
-        poller.register(self._wake_r, select.POLLIN)
+        poller = self._poller(device)
         offset = 0.0  # our monotonic clock minus the device's event clock, re-estimated per key
         while not self.stopping:
             deadline = self.decoder.timeout_at()

@@ -1,4 +1,5 @@
-"""`kiosk bench`: measures top-up, card check, reader, receipt, UI and start-up costs here.
+"""`kiosk bench`: measures top-up, card check, reader, receipt, UI, journal, start-up and
+speech costs here.
 
 run_bench(BenchOptions.default() | BenchOptions.quick()) -> Report; the command prints
 format_table(report) and can write report.to_json(). Each part lives in its own module.
@@ -22,7 +23,7 @@ from kiosk.bench.report import Report, format_table
 
 __all__ = ["PARTS", "BenchOptions", "Report", "format_table", "run_bench"]
 
-PARTS = ("topup", "reader", "receipt", "ui", "journal", "startup", "drivers")
+PARTS = ("topup", "reader", "receipt", "ui", "journal", "startup", "drivers", "speech")
 
 
 @dataclass(frozen=True)
@@ -47,13 +48,16 @@ class BenchOptions:
     driver_idle_s: float = 10.0
     parts: tuple[str, ...] = PARTS
     label: str = "custom"
+    speech_reps: int = 1          # warm passes over every screen x language
+    speech_listen_s: float = 2.0  # how long CPU is sampled while one utterance plays
 
     @classmethod
     def default(cls) -> BenchOptions:
         return cls(topups=500, checks=500, scans=2000, latency_scans=100, encodes=500,
                    prints=5, fast_prints=10, idle_s=10.0, paying_s=5.0, render_reps=5,
                    journal_rows=100_000, growth_topups=2000,
-                   startup_runs=5, driver_idle_s=10.0, label="default")
+                   startup_runs=5, driver_idle_s=10.0, label="default", speech_reps=3,
+                   speech_listen_s=10.0)
 
     @classmethod
     def quick(cls) -> BenchOptions:
@@ -118,6 +122,12 @@ def run_bench(options: BenchOptions, *, workdir: str | os.PathLike[str] | None =
 
             say("idle per video driver ...")
             report.sections.append(bench_idle_drivers(seconds=options.driver_idle_s))
+        if "speech" in options.parts:
+            from kiosk.bench.speech import bench_speech
+
+            say("speech ...")
+            report.sections.append(bench_speech(base / "speech", reps=options.speech_reps,
+                                                listen_s=options.speech_listen_s))
     report.meta["duration_s"] = round(time.monotonic() - started, 2)
     return report
 

@@ -1,4 +1,5 @@
-"""`kiosk doctor`: one line per check of config, secret, storage, clock, API, printer and scanner."""
+"""`kiosk doctor`: one line per check of config, secret, storage, clock, API, printer, scanner
+and speech."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ SERVICE_USER = "kiosk"
 # In the order they run; --skip takes these names.
 CHECK_NAMES: tuple[str, ...] = (
     "config", "state directory", "journal", "clock", "client secret", "API reachable",
-    "authentication", "printer", "scanner",
+    "authentication", "printer", "scanner", "speech",
 )
 
 
@@ -65,6 +66,8 @@ def run_checks(config_path: str, *, service_user: str = SERVICE_USER,
     from kiosk.diagnose.payments import check_payment_settings
     from kiosk.diagnose.secret import check_secret
     from kiosk.diagnose.storage import check_journal, check_state_dir
+    from kiosk.speech.doctor import check_speech
+    from kiosk.diagnose.validator import check_validator
 
     try:
         config = load_config(config_path)
@@ -94,4 +97,7 @@ def run_checks(config_path: str, *, service_user: str = SERVICE_USER,
                                 "skipped: needs a readable client secret and a reachable API"))
     add("printer", check_printer)
     add("scanner", check_scanner)
+    add("speech", check_speech)
+    if config.cash.mode == "validator":
+        add("note validator", check_validator)
     return checks

@@ -35,6 +35,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "of each and the receipt PNG into --out; exit 0 only if the "
                              "top-up succeeded")
     parser.add_argument("--size", default="800x480", help="window size, e.g. 800x480 or 480x800")
+    parser.add_argument("--speech", action="store_true",
+                        help="speech output through this computer's speakers (espeak-ng); F9 "
+                             "plugs a virtual headset in or out, holding 5 turns speech on; "
+                             "with --script demo, a keypad-only top-up is recorded to "
+                             "<out>/speech (utterances.txt and WAV files)")
     parser.set_defaults(func=run_simulate)
 
 
@@ -68,7 +73,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     interval = 1.0 if args.script else None
     with Simulation(out, start_type=args.start_type, language=args.language,
                     size=(width, height), quiet=args.headless,
-                    health_interval_s=interval) as sim:
+                    health_interval_s=interval, speech=args.speech) as sim:
         print(f"kiosk simulate: files in {out}", flush=True)
         print(f"  receipts (PNG + text): {sim.receipts}", flush=True)
         if args.script == "demo":
@@ -79,6 +84,9 @@ def run_simulate(args: argparse.Namespace) -> int:
               flush=True)
         print("  touch = mouse; keypad: Tab/arrows, Enter, Esc, digits; close the window to "
               "stop", flush=True)
+        if args.speech:
+            print("  speech: F9 = headset in/out, hold 5 = speech on; then * repeat, / help, "
+                  "+ - volume, . more time", flush=True)
         return sim.runtime.run()
 
 

@@ -40,7 +40,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_config_argument(topup)
     topup.add_argument("--card", required=True, help="the 16-digit card number")
-    topup.add_argument("--amount", required=True, help="amount, e.g. 15.00 or 15,00")
+    topup.add_argument("--amount", help="amount, e.g. 15.00 or 15,00 (with --cash: stop "
+                                        "taking notes there; default [topup] maximum)")
+    topup.add_argument("--cash", action="store_true",
+                       help="take notes from the note validator ([cash] mode = \"validator\")")
     topup.add_argument("--start-type", choices=("cash", "cashless"),
                        help="payment type (default: [topup] start_type)")
     topup.add_argument("--recover-timeout", type=float, default=120.0, metavar="SECONDS",
@@ -79,10 +82,16 @@ def run_topup(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_NOT_CREDITED
     try:
-        amount = parse_amount(args.amount)
+        if args.amount is None and not args.cash:
+            raise AmountError("required (or --cash)")
+        amount = parse_amount(args.amount) if args.amount is not None else None
     except AmountError as exc:
         print(f"kiosk topup: --amount: {exc}", file=sys.stderr)
         return EXIT_NOT_CREDITED
+    if args.cash:
+        from kiosk.commands.cash_topup import run_cash_topup
+        return run_cash_topup(args, config, form.number, amount, open_service)
+    assert amount is not None
     refused = local_refusal(config.topup, form.number, amount)
     if refused is not None:   # answered before any wait for recovery
         _output(lambda out: _print_result(refused, out))

@@ -79,8 +79,12 @@ class TopupProcedure(Resolver):
         *,
         start_type: str | None = None,
         on_progress: Callable[[State], None] | None = None,
+        reference: str | None = None,
     ) -> TopupResult:
-        """Credit `amount` cents to the card, exactly once, or say clearly why not."""
+        """Credit `amount` cents to the card, exactly once, or say clearly why not.
+
+        `reference`: the row's reference chosen by the caller (a cash session derives it, so
+        a crash between its own commit and this row cannot lose the link)."""
         refused = local_refusal(self.config.topup, card_number, amount)
         if refused is not None:
             return refused
@@ -94,12 +98,13 @@ class TopupProcedure(Resolver):
             return TopupResult(Outcome.REFUSED, None, amount, currency, masked,
                                reason=Reason.RECOVERY_PENDING)
         try:
-            return self._topup(number, amount, start_type, on_progress)
+            return self._topup(number, amount, start_type, on_progress, reference)
         finally:
             self._topup_lock.release()
 
     def _topup(self, number: str, amount: int, start_type: str | None,
-               on_progress: Callable[[State], None] | None) -> TopupResult:
+               on_progress: Callable[[State], None] | None,
+               reference: str | None = None) -> TopupResult:
         cfg = self.config.topup
         currency = cfg.currency
         masked = mask_card(number)
@@ -114,16 +119,19 @@ class TopupProcedure(Resolver):
             raise ValueError(f"start type must be one of {START_TYPES}, not {start_type!r}")
         progress = on_progress or (lambda state: None)
 
-        for attempt in range(1, CREATE_ATTEMPTS + 1):
+        # A caller that brings its own reference (the cash session) retries under a new one
+        # itself; otherwise a lost create is followed by one more under a new reference.
+        attempts = CREATE_ATTEMPTS if reference is None else 1
+        for attempt in range(1, attempts + 1):
             with self._owned_lock:   # recovery must never pick this row up, not even at birth
                 row = self.journal.begin(card_number=number, amount=amount, currency=currency,
-                                         start_type=start_type)
+                                         start_type=start_type, reference=reference)
                 self._owned.add(row.reference)
             try:
                 result = self._run(row.reference, number, amount, start_type, progress, masked)
             finally:
                 self._release(row.reference)
-            if result.reason is not Reason.NOT_CREATED or attempt == CREATE_ATTEMPTS:
+            if result.reason is not Reason.NOT_CREATED or attempt == attempts:
                 return result
             log.info("top-up %s: create answer lost, nothing was started; a new transaction "
                      "under a new reference", row.reference)

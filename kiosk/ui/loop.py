@@ -6,7 +6,7 @@ import logging
 import math
 import threading
 import time
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import pygame
 
@@ -24,6 +24,9 @@ from kiosk.ui.sounds import Sounds
 from kiosk.ui.widgets import Button, Frame
 from kiosk.ui.window import first_frame_flipped, open_window
 from kiosk.ui.worker import Worker
+
+if TYPE_CHECKING:
+    from kiosk.speech.controller import SpeechController
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +110,7 @@ class KioskUi:
                  on_key: Callable[[pygame.event.Event], bool] | None = None,
                  clock: Callable[[], float] = time.monotonic,
                  make_worker: Callable[[Backend, Callable[[Event], None]], Worker] = Worker,
+                 speech: SpeechController | None = None,
                  ) -> None:
         self.settings = settings
         self.look = look
@@ -142,6 +146,11 @@ class KioskUi:
         self._drawn_key: object = None
         self.shown_screen: Screen | None = None
         self._started = clock()
+        # Speech mode (kiosk.speech): it speaks each screen and owns the speech keys.
+        self.speech = speech
+        if speech is not None:
+            speech.feed = self.post      # through the queue: the next pass handles it
+            speech.sound = self.sounds.play
 
     @classmethod
     def from_config(cls, config: Config, backend: Backend, *, admin_pin: str | None,
@@ -204,6 +213,8 @@ class KioskUi:
         if self.on_tick is not None:
             self.on_tick(now)
         self._redraw_if_changed(now)
+        if self.speech is not None:
+            self.speech.after_frame(self.state, self.focus, self.frame, now)
 
     def _wait_events(self, wait: float) -> list[pygame.event.Event]:
         """The events that arrive within `wait` seconds (all pending ones, at least one if any)."""
@@ -240,6 +251,9 @@ class KioskUi:
             budget = min(budget, max(0.01, wake))
         if self.state.admin.message == "admin.wait":
             budget = min(budget, 0.5)
+        speech_wake = self.speech.wake_in(now, self.state) if self.speech is not None else None
+        if speech_wake is not None:
+            budget = min(budget, speech_wake)
         return max(0.001, budget)
 
     # --- input ----------------------------------------------------------------------------------
@@ -254,6 +268,8 @@ class KioskUi:
             self._feed(ev.flow_event, now)
         elif ev.type == pygame.KEYDOWN:
             self._key(ev, now)
+        elif ev.type == pygame.KEYUP and self.speech is not None:
+            self.speech.key_up(ev)
         elif ev.type in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP):
             if getattr(ev, "touch", False) or ev.button != 1:
                 return   # SDL's mouse copy of a touch: the FINGER event is handled instead
@@ -283,6 +299,9 @@ class KioskUi:
             return
         self.keyboard_used = True
         frame = self.frame
+        if self.speech is not None and self.speech.key_down(ev, DIGIT_KEYS.get(ev.key),
+                                                            self.state, frame, now):
+            return
         if frame is None:
             return
         key = ev.key
@@ -332,6 +351,10 @@ class KioskUi:
             self.focus = None
             if state.screen in IDLE_SCREENS:
                 self.keyboard_used = False    # the next customer starts without a focus ring
+        look = self.look
+        if self.speech is not None and state.speech:
+            self.keyboard_used = True         # speech mode: the keypad focus is always shown
+            look = self.speech.look(look, state)
         phase_frame = int((now - self._started) * ANIMATION_FPS) if state.screen in ANIMATED \
             else 0
         wait = math.ceil(admin_wait_left(state, now)) if state.screen == Screen.ADMIN_PIN else 0
@@ -339,13 +362,13 @@ class KioskUi:
                phase_frame, wait)
         if key == self._drawn_key:
             return
-        frame = render(self.logical, state, self.settings, self.look, now,
+        frame = render(self.logical, state, self.settings, look, now,
                        phase=phase_frame / ANIMATION_FPS, focus=None)
         if self.focus is None or self.focus not in {b.name for b in frame.buttons}:
             focus = default_focus(frame)
             self.focus = focus.name if focus else None
         if self.keyboard_used and self.focus is not None:
-            frame = render(self.logical, state, self.settings, self.look, now,
+            frame = render(self.logical, state, self.settings, look, now,
                            phase=phase_frame / ANIMATION_FPS, focus=self.focus)
         self.frame = frame
         self.rotation.present(self.logical, self.window)

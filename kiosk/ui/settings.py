@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kiosk import __version__
 from kiosk.config import Config, ConfigError, UiConfig, read_secret_file
-from kiosk.flow import PIN_MIN_LENGTH, Settings
+from kiosk.flow import PIN_MAX_LENGTH, PIN_MIN_LENGTH, Settings
 from kiosk.ui.render import Look
 
 
@@ -13,10 +13,12 @@ def read_admin_pin(ui: UiConfig, source: str = "") -> str | None:
     if not ui.admin_pin_file:
         return None
     pin = read_secret_file(ui.admin_pin_file, "admin PIN")
-    if not pin.isdigit() or len(pin) < PIN_MIN_LENGTH:
+    # ASCII digits only (the keypad has no others), and no longer than the keypad takes: a
+    # longer PIN could never be typed.
+    if not (pin.isascii() and pin.isdigit()) or not PIN_MIN_LENGTH <= len(pin) <= PIN_MAX_LENGTH:
         where = f"{source}: " if source else ""
-        raise ConfigError(f"{where}[ui] admin_pin_file {ui.admin_pin_file}: the PIN must be at "
-                          f"least {PIN_MIN_LENGTH} digits and nothing else")
+        raise ConfigError(f"{where}[ui] admin_pin_file {ui.admin_pin_file}: the PIN must be "
+                          f"{PIN_MIN_LENGTH} to {PIN_MAX_LENGTH} digits (0-9) and nothing else")
     return pin
 
 
@@ -37,6 +39,7 @@ def flow_settings(config: Config, admin_pin: str | None) -> Settings:
         version=__version__,
         kiosk_id=config.kiosk.id,
         merchant_name=config.kiosk.merchant_name,
+        speech_time_factor=config.speech.time_factor,
     )
 
 

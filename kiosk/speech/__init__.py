@@ -1,0 +1,1 @@
+"""Speech output for blind customers: what each screen says (pure) and the TTS worker that says it."""
