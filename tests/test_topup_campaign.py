@@ -94,3 +94,20 @@ def test_campaign_has_no_double_credit_and_nothing_lost(env):
     # The campaign did reach each kind of trouble.
     assert tally["confirmed"] and tally["not_executed"] and tally["unresolved"]
     assert states[State.CLAIM.value] and states[State.NOT_EXECUTED.value]
+
+
+def test_cash_campaign_with_secuconnect_as_it_is(tmp_path):
+    # The project's cash fault campaign (kiosk.cash.campaign) with issue 11's API faults:
+    # unsettled status words, refused (code as text) and unheeded aborts, with crashes.
+    from kiosk.cash.campaign import Campaign, Case
+
+    new = ("status_unknown_then_ok", "status_pending_then_failed", "abort_refused_1007",
+           "abort_unheeded")
+    selected = [Case("none", api, crash, (20, 10)) for api in new
+                for crash in ("none", "CREATED", "STARTING")]
+    figures = Campaign(tmp_path).run(selected)
+    print(f"cash campaign, issue 11 faults: {figures.sessions} sessions, {figures.killed} "
+          f"killed, {figures.credited} credited, {figures.owed} owed, "
+          f"violations {len(figures.violations)}")
+    assert figures.violations == []
+    assert figures.sessions == 12 and figures.killed >= 1 and figures.credited >= 1

@@ -104,6 +104,10 @@ class SandboxState:
         # abort answer in two shapes, error codes may be text.
         # Statuses the next starts end in instead of "ok" (one per start; "ok" credits).
         self.start_statuses: list[str] = []
+        # (reads, status): a transaction left in a planned start status turns into `status`
+        # after that many reads ("ok" credits it) - the API finishing late, as it may.
+        self.start_settles: tuple[int, str] | None = None
+        self._settling: dict[str, list[Any]] = {}
         self.cancel_shape = "transaction"   # or "result": {"result": true|false}
         self.unheeded = 0        # the next cancels/aborts are answered as accepted, not done
         self.refused_cancels = 0  # the next cancels are refused: 1007, or {"result": false}
@@ -317,6 +321,12 @@ class SandboxState:
             stx = self.transactions.get(stx_id)
             if stx is None:
                 return stx_not_found(stx_id)
+            settling = self._settling.get(stx_id)
+            if settling is not None:
+                settling[0] -= 1
+                if settling[0] <= 0:
+                    del self._settling[stx_id]
+                    self.set_status(stx_id, settling[1])
             return 200, copy.deepcopy(stx)
 
     def search(self, query: dict[str, str]) -> Answer:
@@ -365,6 +375,8 @@ class SandboxState:
                 outcome = self.start_statuses.pop(0)
                 if outcome not in ("ok", "failed"):
                     self.transactions[stx_id]["status"] = outcome   # not credited (yet)
+                    if self.start_settles is not None:
+                        self._settling[stx_id] = list(self.start_settles)
                     return 200, copy.deepcopy(self.transactions[stx_id])
             return self._finish(stx_id, outcome)
 
