@@ -208,9 +208,9 @@ class KioskBackend:
 
     # --- printing -----------------------------------------------------------------------------
 
-    def print_receipt(self, reference: str) -> PrintResult:
+    def print_receipt(self, reference: str, language: str = "de") -> PrintResult:
         row = self._row(reference)
-        document = self._receipt(row, copy=False)
+        document = receipt_document(self.config, row, copy=False, language=language)
         result = self._print(document, f"receipt {reference}")
         if result.ok:
             self.service.receipt_printed(reference)
@@ -224,7 +224,8 @@ class KioskBackend:
             self.metrics.topup_finished(label, row.amount)
         return result
 
-    def print_slip(self, reference: str, kind: Literal["claim", "not_charged"]) -> PrintResult:
+    def print_slip(self, reference: str, kind: Literal["claim", "not_charged"],
+                   language: str = "de") -> PrintResult:
         row = self._row(reference)
         with self._lock:
             card = self._slip_card[1] if self._slip_card and self._slip_card[0] == reference \
@@ -235,11 +236,10 @@ class KioskBackend:
                                   amount=row.amount, currency=row.currency, card_number=card,
                                   reason_code=row.reason or "unresolved")
         else:
-            reason = Reason(row.reason) if row.reason in Reason._value2member_map_ else None
             document = not_charged_slip(self.config.kiosk, when=when, reference=reference,
                                         amount=row.amount, currency=row.currency,
                                         card_number=card,
-                                        reason=REASON_TEXT[reason] if reason else "-")
+                                        reason=customer_reason(row.reason, language))
         return self._print(document, f"{kind} slip {reference}")
 
     def reprint_last(self) -> PrintResult:
@@ -247,7 +247,8 @@ class KioskBackend:
         if row is None:
             log.warning("reprint: no receipt in the journal")
             return PrintResult(False, "unknown")
-        result = self._print(self._receipt(row, copy=True), f"copy of receipt {row.reference}")
+        document = receipt_document(self.config, row, copy=True, language=self.config.ui.language)
+        result = self._print(document, f"copy of receipt {row.reference}")
         if result.ok and row.state is State.RECEIPT_OWED:
             self.service.receipt_printed(row.reference)   # the owed receipt is handed out now
         return result
@@ -273,9 +274,6 @@ class KioskBackend:
             raise LookupError(f"journal has no top-up {reference}")
         return row
 
-    def _receipt(self, row: TopupRow, *, copy: bool) -> Document:
-        return receipt_document(self.config, row, copy=copy)
-
     def _print(self, document: Document, what: str) -> PrintResult:
         try:
             done = self.printer.print_document(document)
@@ -299,10 +297,26 @@ class KioskBackend:
             self.on_api_trouble(detail)
 
 
-def receipt_document(config: Config, row: TopupRow, *, copy: bool) -> Document:
-    """The receipt of a credited top-up from its journal row; `copy` marks a reprint."""
+def receipt_document(config: Config, row: TopupRow, *, copy: bool,
+                     language: str | None = None) -> Document:
+    """The receipt of a credited top-up from its journal row; `copy` marks a reprint.
+
+    `language`: the customer's; a copy printed later (admin menu, `kiosk reprint`) is in the
+    kiosk's default language, [ui] language.
+    """
     return topup_receipt(config.kiosk, when=_local(row.updated_at), lines=row.receipt,
-                         stx_id=row.stx_id or "-", reference=row.reference, copy=copy)
+                         stx_id=row.stx_id or "-", reference=row.reference,
+                         amount=row.amount, currency=row.currency, start_type=row.start_type,
+                         language=language or config.ui.language, copy=copy)
+
+
+def customer_reason(code: str | None, language: str) -> str:
+    """Why a top-up was not carried out, in the customer's words and language (as on screen)."""
+    from kiosk.ui.strings import has, text   # the screens' catalog: one wording for both
+    if code and has(language, f"reason.{code}"):
+        return text(language, f"reason.{code}")
+    reason = Reason(code) if code in Reason._value2member_map_ else None
+    return REASON_TEXT[reason] if reason else "-"
 
 
 def _local(iso: str) -> datetime:

@@ -97,6 +97,9 @@ class KioskConfig:
     support_line: str = ""
     # "ntp", "rtc" or "off": when the clock is trusted to take money (kiosk/clock_gate.py).
     clock_check: Literal["ntp", "rtc", "off"] = "ntp"
+    # The VAT note on receipts: "" prints the default for a multi-purpose voucher in the
+    # customer's language (kiosk.receipt_text), "-" prints none, any other text as written.
+    vat_note: str = ""
 
 
 @dataclass(frozen=True)

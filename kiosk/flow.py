@@ -122,9 +122,10 @@ def _scanned(s: State, e: CardScanned, now: float, cfg: Settings) -> tuple[State
         return replace(s, screen=Screen.ADMIN_PIN, last_input=now), []
     if s.screen not in SCAN_STARTS_SESSION or not s.in_service:
         return s, []
-    # A new session, but in the language (and speech mode) the person at the kiosk chose
+    # A new session, but in the language, speech mode and view the person at the kiosk chose
     # before scanning.
-    s = replace(end_session(s, cfg), last_input=now, language=s.language, speech=s.speech)
+    s = replace(end_session(s, cfg), last_input=now, language=s.language, speech=s.speech,
+                easy_view=s.easy_view)
     if e.unreadable:
         return reject(s, CardProblemReason.UNREADABLE)
     check = check_card_number(number, cfg.card_prefixes)
@@ -170,14 +171,15 @@ def _topup_finished(s: State, e: TopupFinished) -> tuple[State, list[Command]]:
     if outcome.kind == "credited":
         if session.with_receipt:
             s, request = take_request(s)
-            return replace(s, screen=Screen.PRINTING), [PrintReceipt(request, outcome.reference)]
+            return replace(s, screen=Screen.PRINTING), [PrintReceipt(request, outcome.reference,
+                                                                           s.language)]
         return replace(s, screen=Screen.DONE), [PlaySound("done")]
     if outcome.kind in ("claim", "not_charged"):
         screen = Screen.CLAIM if outcome.kind == "claim" else Screen.NOT_CHARGED
         if session.with_receipt:
             s, request = take_request(s)
             return replace(s, screen=screen), [PrintSlip(request, outcome.reference,
-                                                         outcome.kind)]
+                                                         outcome.kind, s.language)]
         return replace(s, screen=screen), []
     if outcome.kind == "unreachable":
         s = replace(s, api_ok=False, api_detail=outcome.reason)
@@ -202,6 +204,8 @@ def _press(s: State, e: Press, now: float, cfg: Settings) -> tuple[State, list[C
     a = e.action
     if a == Action.TOGGLE_LANGUAGE:
         return replace(s, language="en" if s.language == "de" else "de"), []
+    if a == Action.TOGGLE_VIEW:
+        return replace(s, easy_view=not s.easy_view), []
     screen = s.screen
     if screen in WAITING_FOR_WORKER or screen in IDLE_SCREENS:
         return s, []

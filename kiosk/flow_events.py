@@ -135,6 +135,7 @@ class Action(str, Enum):
     WITHOUT_RECEIPT = "without_receipt"
     FINISH = "finish"                    # leave a result screen
     TOGGLE_LANGUAGE = "toggle_language"
+    TOGGLE_VIEW = "toggle_view"       # large text + high contrast, for this session
     ADMIN_PRINTER = "admin_printer"
     ADMIN_TEST_PRINT = "admin_test_print"
     ADMIN_REPRINT = "admin_reprint"
@@ -328,6 +329,7 @@ class PrintBalance:
 class PrintReceipt:
     request: int
     reference: str
+    language: str = "de"      # the customer's: the receipt's own lines are in it
 
 
 @dataclass(frozen=True)
@@ -337,6 +339,7 @@ class PrintSlip:
     request: int
     reference: str
     kind: Literal["claim", "not_charged"]
+    language: str = "de"
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,7 @@ class State:
     screen: Screen = Screen.ATTRACT
     session: Session = Session()
     language: Literal["de", "en"] = "de"
+    easy_view: bool = False           # large text and high contrast, chosen for this session
     last_input: float = 0.0           # when the idle timer was last restarted
     pending: int = 0                  # request number the flow waits for; 0: none
     next_request: int = 1
@@ -246,7 +247,8 @@ def idle_screen(s: State) -> Screen:
 def end_session(s: State, cfg: Settings) -> State:
     """Back to the idle screen; nothing of the customer (or the admin) survives."""
     return replace(s, screen=idle_screen(s), session=Session(), admin=AdminView(),
-                   pending=0, language=cfg.default_language, speech=False)
+                   pending=0, language=cfg.default_language, speech=False,
+                   easy_view=False)
 
 
 def take_request(s: State) -> tuple[State, int]:

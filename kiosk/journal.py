@@ -17,8 +17,11 @@ from uuid import uuid4
 
 from kiosk.cards import mask_card, mask_card_numbers_in_text
 from kiosk.journal_check import JournalDamage, inspect, marker_for
-from kiosk.journal_schema import SCHEMA, SCHEMA_VERSION, SELECT_ROWS, UPGRADE_FROM_1
+from kiosk.journal_schema import (
+    SCHEMA, SCHEMA_VERSION, SELECT_ROWS, SHORT_REF_INDEX, UPGRADE_FROM_1, UPGRADE_TO_3,
+)
 from kiosk.secuconnect.models import ReceiptLine
+from kiosk.shortref import normalize, short_reference
 
 JOURNAL_FILE = "journal.sqlite3"
 BUSY_TIMEOUT_S = 10.0
@@ -87,6 +90,7 @@ class TopupRow:
     """One top-up as the journal holds it. `card_number` is None once the money is settled."""
 
     reference: str
+    short_ref: str          # what people read and type: kiosk.shortref.short_reference
     amount: int
     currency: str
     card_masked: str
@@ -188,6 +192,11 @@ class Journal:
             if version == 1:
                 for statement in UPGRADE_FROM_1:
                     self._db.execute(statement)
+            if version in (1, 2):
+                self._db.create_function("short_ref", 1, short_reference, deterministic=True)
+                for statement in UPGRADE_TO_3:
+                    self._db.execute(statement)
+            self._db.execute(SHORT_REF_INDEX)
             self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @classmethod
@@ -222,10 +231,11 @@ class Journal:
         now = utc_now()
         with self._write():
             self._db.execute(
-                "INSERT INTO topups (reference, amount, currency, card_masked, card_number,"
-                " start_type, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                (reference, amount, currency, mask_card(card_number), card_number, start_type,
-                 State.INTENT.value, now, now),
+                "INSERT INTO topups (reference, short_ref, amount, currency, card_masked,"
+                " card_number, start_type, state, created_at, updated_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (reference, short_reference(reference), amount, currency,
+                 mask_card(card_number), card_number, start_type, State.INTENT.value, now, now),
             )
         self._after_commit(State.INTENT)
         row = self.get(reference)
@@ -315,6 +325,13 @@ class Journal:
             f"{SELECT_ROWS} WHERE topups.state IN ({marks}) ORDER BY topups.id",
             tuple(s.value for s in UNFINISHED),
         )
+
+    def find(self, text: str) -> list[TopupRow]:
+        """Rows whose short reference (as a person types it) or full reference is `text`."""
+        short = normalize(text)
+        return self._query(
+            f"{SELECT_ROWS} WHERE topups.short_ref = ? OR topups.reference = ?"
+            " ORDER BY topups.id DESC", (short, text.strip()))
 
     def recent(self, limit: int = 20) -> list[TopupRow]:
         """The newest rows first, for `kiosk journal` and the admin screen."""
@@ -480,6 +497,7 @@ def _row(r: sqlite3.Row) -> TopupRow:
         receipt = tuple(ReceiptLine.from_json(line) for line in json.loads(r["receipt_lines"]))
     return TopupRow(
         reference=r["reference"],
+        short_ref=r["short_ref"],
         amount=r["amount"],
         currency=r["currency"],
         card_masked=r["card_masked"],

@@ -36,10 +36,11 @@ class RefusingBackend:
                     start_type: Literal["cash", "cashless"], with_receipt: bool) -> TopupOutcome:
         self._refuse()
 
-    def print_receipt(self, reference: str) -> PrintResult:
+    def print_receipt(self, reference: str, language: str = "de") -> PrintResult:
         self._refuse()
 
-    def print_slip(self, reference: str, kind: Literal["claim", "not_charged"]) -> PrintResult:
+    def print_slip(self, reference: str, kind: Literal["claim", "not_charged"],
+                   language: str = "de") -> PrintResult:
         self._refuse()
 
     def reprint_last(self) -> PrintResult:

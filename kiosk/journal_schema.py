@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sqlite3
 
-# user_version of a journal made by this code; 1: receipts inside `topups`, no state_counts.
-SCHEMA_VERSION = 2
+# user_version of a journal made by this code; 1: receipts inside `topups`, no state_counts;
+# 2: no short reference.
+SCHEMA_VERSION = 3
 
 _SCRIPT = """
 CREATE TABLE IF NOT EXISTS topups (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
     reference    TEXT NOT NULL UNIQUE,
+    short_ref    TEXT,  -- kiosk.shortref.short_reference(reference), e.g. K7Q4-2MXD
     amount       INTEGER NOT NULL CHECK (amount > 0),
     currency     TEXT NOT NULL,
     card_masked  TEXT NOT NULL,
@@ -58,6 +60,14 @@ UPGRADE_FROM_1 = (
     "INSERT INTO receipts (id, lines) SELECT id, receipt FROM topups WHERE receipt IS NOT NULL",
     "UPDATE topups SET receipt = NULL WHERE receipt IS NOT NULL",
 )
+# From schema 1 or 2: the short reference, computed for every row by the function the journal
+# registers as short_ref() (kiosk.shortref); then its index (SHORT_REF_INDEX).
+UPGRADE_TO_3 = (
+    "ALTER TABLE topups ADD COLUMN short_ref TEXT",
+    "UPDATE topups SET short_ref = short_ref(reference)",
+)
+# After the upgrade: an older table has no short_ref column before it. `kiosk journal --find`.
+SHORT_REF_INDEX = "CREATE INDEX IF NOT EXISTS topups_short_ref ON topups (short_ref)"
 # Every row read comes with its receipt lines.
 SELECT_ROWS = ("SELECT topups.*, receipts.lines AS receipt_lines FROM topups"
            " LEFT JOIN receipts ON receipts.id = topups.id")

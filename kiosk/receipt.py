@@ -21,7 +21,9 @@ from hardware.printer.escpos import (
 from kiosk.cards import mask_card, mask_card_numbers_in_text, mask_last4
 from kiosk.config import KioskConfig
 from kiosk.money import format_amount
+from kiosk.receipt_text import receipt_text
 from kiosk.secuconnect.models import ReceiptLine, bound_receipt
+from kiosk.shortref import short_reference
 
 log = logging.getLogger(__name__)
 
@@ -45,22 +47,45 @@ def topup_receipt(
     lines: Sequence[ReceiptLine],
     stx_id: str,
     reference: str,
+    amount: int,
+    currency: str,
+    start_type: str,
+    language: str = "de",
     copy: bool = False,
     paid_cash: bool = False,
 ) -> Document:
-    """The customer's receipt for a confirmed top-up; `copy` marks a reprint."""
-    blocks: list[Block] = _header(kiosk, when)
-    if copy:
-        blocks += _copy_mark()
-    blocks += api_lines(lines)
-    if paid_cash:
-        blocks += [Text("bar bezahlt / paid in cash", bold=True, align=Align.CENTER)]
-    blocks += [Rule(), NameValue("STX:", stx_id)]
-    blocks += _reference(reference)
+    """The customer's receipt for a confirmed top-up; `copy` marks a reprint, `paid_cash` cash
+    the kiosk took (note validator or staff-confirmed at the till).
+
+    The kiosk's own lines (merchant, what was topped up and how it was paid, the short
+    reference, the VAT note) are in the customer's `language`; the API's lines follow exactly
+    as sent (card numbers masked); the technical ids close it in one plain last line each.
+    """
+    t = lambda key: receipt_text(language, key)  # noqa: E731 - a local shorthand
+    blocks: list[Block] = _merchant(kiosk)
     blocks += _support(kiosk, required=False)
-    blocks += [Blank(), Text("Vielen Dank!", bold=True, align=Align.CENTER)]
+    blocks += [
+        Blank(),
+        NameValue(t("kiosk"), kiosk.id),
+        NameValue(t("date"), when.strftime("%d.%m.%Y %H:%M:%S")),
+        NameValue(t("topped_up"), format_amount(amount, currency), bold=True),
+        # Notes taken by the kiosk's validator or confirmed by staff: "paid in cash", not
+        # "cash" (which, at a kiosk without cash handling, would mean "pay at the till").
+        NameValue(t("payment"), t("pay_cash_paid") if paid_cash else t(f"pay_{start_type}")),
+        NameValue(t("reference"), short_reference(reference), bold=True),
+    ]
     if copy:
         blocks += _copy_mark()
+    api = api_lines(lines)
+    # One rule between the kiosk's lines and the API's (which often open with a separator).
+    blocks += (api if api[:1] == [Rule()] else [Rule()] + api) + [Rule()]
+    vat_note = kiosk.vat_note or t("vat_note")
+    if vat_note != "-":
+        blocks.append(Text(vat_note))
+    blocks += [QrCode(reference), Text(t("thanks"), bold=True, align=Align.CENTER)]
+    if copy:
+        blocks += _copy_mark()
+    blocks += [Blank(), Text(stx_id), Text(reference)]
     blocks.append(Cut())
     return Document(tuple(blocks))
 
@@ -242,17 +267,19 @@ def _scrub(text: str) -> str:
     return mask_card_numbers_in_text(text)
 
 
-def _header(kiosk: KioskConfig, when: datetime) -> list[Block]:
+def _merchant(kiosk: KioskConfig) -> list[Block]:
     blocks: list[Block] = [
         Text(kiosk.merchant_name, bold=True, width=2, height=2, align=Align.CENTER),
     ]
-    blocks += [Text(line, align=Align.CENTER) for line in kiosk.merchant_address]
-    blocks += [
+    return blocks + [Text(line, align=Align.CENTER) for line in kiosk.merchant_address]
+
+
+def _header(kiosk: KioskConfig, when: datetime) -> list[Block]:
+    return _merchant(kiosk) + [
         Blank(),
         NameValue("Kiosk:", kiosk.id),
         NameValue("Datum:", when.strftime("%d.%m.%Y %H:%M:%S")),
     ]
-    return blocks
 
 
 def _copy_mark() -> list[Block]:
@@ -260,7 +287,9 @@ def _copy_mark() -> list[Block]:
 
 
 def _reference(reference: str) -> list[Block]:
-    return [NameValue("Ref.:", reference), QrCode(reference)]
+    """The short reference people read out, the full one support searches the API by, its QR."""
+    return [NameValue("Referenz / Reference:", short_reference(reference), bold=True),
+            NameValue("Ref.:", reference), QrCode(reference)]
 
 
 def _support(kiosk: KioskConfig, *, required: bool) -> list[Block]:

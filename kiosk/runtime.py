@@ -235,7 +235,8 @@ class KioskRuntime:
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         log.info("%s: stopping", signal.Signals(signum).name)
         self._say_stopping()
-        self.stop()
+        if self.ui is not None:
+            self.ui.stop_from_signal()
 
     def _tick(self, now: float) -> None:
         """Every pass of the UI main loop: watchdog, heartbeat, READY once settled."""

@@ -192,7 +192,8 @@ def test_journal_masks_errors_and_receipts_and_keeps_the_reference(tmp_path):
 def test_printed_receipt_and_claim_slip_mask_the_card_and_keep_the_reference():
     kiosk = KioskConfig()
     when = datetime(2026, 11, 24, 3, 0)
-    receipt = topup_receipt(kiosk, when=when, stx_id="STX_1", reference=REFERENCE, lines=[
+    receipt = topup_receipt(kiosk, when=when, stx_id="STX_1", reference=REFERENCE, amount=1500,
+                            currency="EUR", start_type="cashless", lines=[
         ReceiptLine("name-value", name="Karte", value="9276\u20130044\u20132994\u20132845"),
         ReceiptLine("textline", text=f"Beleg {'9276/0044/2994/2845'}"),
     ])

@@ -55,11 +55,12 @@ def test_all_ok_one_line_each(kiosk_config, tmp_path, monkeypatch, capsys):
     assert cli.main(["doctor", "--config", str(kiosk_config), "--service-user", ME,
                      "--skip", "clock"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["OK"] * 10
+    assert [line.split()[0] for line in lines] == ["OK"] * 11
     names = [line.split(":")[0].split(None, 1)[1] for line in lines]
-    assert names == ["config", "state directory", "journal", "client secret", "API reachable",
-                     "authentication", "API call", "printer", "scanner", "speech"]
-    assert "no journal yet" in lines[2] and "paper ok" in lines[7]
+    assert names == ["config", "state directory", "journal", "payment settings",
+                     "client secret", "API reachable", "authentication", "API call", "printer",
+                     "scanner", "speech"]
+    assert "no journal yet" in lines[2] and "paper ok" in lines[8]
     # Nothing created, written or chowned: not the journal, not a token, not a temp file.
     assert tree(tmp_path) == before
 
@@ -295,6 +296,26 @@ def test_clock_check_reports_this_machine(kiosk_config):
         assert check.ok and check.detail.startswith("synchronised")
     else:
         assert not check.ok and check.detail.startswith("not synchronised")
+
+
+@pytest.mark.parametrize("base_url, is_demo, start_type, warns", [
+    ("https://connect.secucard.com/api/v2", True, "cashless", True),
+    ("https://CONNECT.secucard.com:443/api/v2", True, "cashless", True),
+    ("https://connect.secucard.com/api/v2", False, "cashless", False),
+    ("https://connect.secucard.com/api/v2", True, "cash", False),
+    ("https://connect-testing.secuconnect.com/api/v2", True, "cashless", False),
+])
+def test_demo_settings_on_the_live_host_warn_for_card_payments(tmp_path, base_url, is_demo,
+                                                                start_type, warns, capsys,
+                                                                monkeypatch):
+    # is_demo does not protect terminal payments (secuconnect-api.md): a WARN that passes.
+    config = tmp_path / "kiosk.toml"
+    config.write_text(f'[api]\nbase_url = "{base_url}"\nis_demo = {str(is_demo).lower()}\n'
+                      f'[topup]\nstart_type = "{start_type}"\n', encoding="utf-8")
+    [check] = [c for c in doctor(config) if c.name == "payment settings"]
+    assert check.ok and check.warning is warns
+    assert ("does NOT protect terminal payments" in check.detail) is warns
+    assert str(config) in check.detail and check.line().startswith("WARN" if warns else "OK")
 
 
 def test_speech_says_a_phrase_in_each_voice(kiosk_config):

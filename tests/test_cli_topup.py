@@ -80,13 +80,14 @@ def test_bad_config_and_secret_are_refused_by_name(run, tmp_path, capsys):
 
 
 def test_topup_waits_for_recovery_then_recover_settles(run, sandbox):
-    # An earlier top-up lost its create answer and the search keeps failing.
-    sandbox.inject("create", Fault.drop_before_commit())
-    sandbox.inject("search", Fault.not_json(), times=10_000)
+    # An earlier top-up lost its start answer and its transaction cannot be read.
     config = load_config(run.config)
     with Journal.open_in(config.state_dir) as journal:
         row = journal.begin(card_number=CARD, amount=1000, currency="EUR", start_type="cash")
-        journal.advance(row.reference, State.UNKNOWN, error="create answer lost")
+        journal.advance(row.reference, State.CREATED, stx_id="STX_LOST")
+        journal.advance(row.reference, State.STARTING)
+        journal.advance(row.reference, State.UNKNOWN, error="start answer lost")
+    sandbox.inject("get", Fault.not_json(), times=10_000)
     code, out, err = run("topup", "--card", FUNDED, "--amount", "10", "--recover-timeout", "0.3")
     assert code == 3 and "earlier top-ups are still unresolved" in err
     assert sandbox.attempts("create") == 0  # no new top-up was sent
@@ -95,8 +96,8 @@ def test_topup_waits_for_recovery_then_recover_settles(run, sandbox):
     sandbox.faults.clear()
     code, out, _ = run("recover")
     assert code == 0
-    assert "recovered: NOT CHARGED 10,00 EUR for 9276 •••• •••• 2845" in out
-    assert "reason: not_created" in out
+    # The server has no such transaction: support settles it.
+    assert "9276 •••• •••• 2845" in out and "reason: server_mismatch" in out
     code, out, _ = run("recover")
     assert (code, out) == (0, "nothing to recover\n")
 

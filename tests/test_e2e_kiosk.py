@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -93,10 +95,12 @@ class Kiosk:
         assert ok, "the reader never opened the virtual scanner"
         self.scanner.scan(number)
 
-    def choose(self, card: str, cents: int) -> None:
+    def choose(self, card: str, cents: int, *, english: bool = False) -> None:
         """Scan `card`, tap through to a preset amount, and stop on the confirm screen."""
         self.scan(card)
         self.reach(Screen.CARD)
+        if english:
+            self.drive.tap("language")
         self.drive.tap("continue")
         self.reach(Screen.AMOUNT)
         self.drive.tap(f"amount:{cents}")
@@ -398,3 +402,59 @@ def test_bonus_shows_the_servers_new_balance_and_the_balance_slip_prints(make_ki
     assert k.ui.state.session.outcome.new_balance_cents == 2700 == sandbox.balance(BONUS_CARD)
     receipt = k.printer.wait_for_receipts(2)[1]
     assert "27,00 EUR" in receipt.text
+
+
+def test_english_customer_gets_english_receipt_lines_and_slip_reason_with_the_short_code(
+        make_kiosk, sandbox, capsys):
+    sandbox.terminal(wait=0.1, outcome="failed")       # declined at the card terminal first
+    k = make_kiosk(start_type="cashless")
+    k.choose(FUNDED_CARD, 2000, english=True)
+    k.drive.tap("confirm")
+    k.reach(Screen.NOT_CHARGED)
+    slip = k.printer.wait_for_receipts(1)[0]
+    row = k.journal_rows()[0]
+    shown = {t.name: t.text for t in k.ui.frame.texts}
+    assert shown["reference"] == f"Reference: {row.short_ref}"
+    assert row.short_ref in slip.text and row.reference in slip.text
+    reason = " ".join(slip.text.split("Grund / Reason:")[1].split("---")[0].split())
+    assert reason == "The payment at the card terminal was declined."   # the screen's words
+    assert not _credited(sandbox, FUNDED_CARD)
+    # The code on the screen finds the row in the journal.
+    assert main(["journal", "--config", k.config.source, "--find", row.short_ref]) == 0
+    assert row.reference in capsys.readouterr().out
+    # Then the same customer pays: the kiosk's own receipt lines are in English too.
+    sandbox.terminal(wait=0.1, outcome="ok")
+    k.drive.tap("finish")
+    k.reach(Screen.ATTRACT)
+    k.choose(FUNDED_CARD, 2000, english=True)
+    k.drive.tap("confirm")
+    k.reach(Screen.DONE)
+    receipt = k.printer.wait_for_receipts(2)[1]
+    row = k.journal_rows()[0]
+    assert "Topped up:" in receipt.text and "Card" in receipt.text and "Payment:" in receipt.text
+    assert row.short_ref in receipt.text and "Aktuelles Guthaben" in receipt.text  # API as sent
+    assert receipt.text.rstrip().endswith(row.reference)
+
+
+def test_sigterm_handler_never_waits_for_the_loop_s_own_locks(make_kiosk):
+    """The handler runs on the main thread between two bytecodes, maybe while the loop holds
+    its wake event's lock (inside wait/clear): it must not need that lock, and the loop must
+    still stop on the request."""
+    k = make_kiosk()
+    done = threading.Event()
+
+    def handle() -> None:
+        k.runtime._on_signal(signal.SIGTERM, None)
+        done.set()
+
+    with k.ui._wake._cond:           # as if interrupted inside _wake.clear()
+        handler = threading.Thread(target=handle, daemon=True)
+        handler.start()
+        handler.join(timeout=5)
+        assert done.is_set(), "the SIGTERM handler waited for the wake event's lock"
+    k.ui.running = True
+    for _ in range(100):             # the loop takes the posted stop within a poll or two
+        k.ui.iterate(max_wait=0.05)
+        if not k.ui.running:
+            break
+    assert not k.ui.running

@@ -20,7 +20,7 @@ from kiosk.secuconnect.models import (
     bound_receipt,
 )
 from kiosk.topup import balance_from_receipt
-from tests.fixtures.printer import FIXED_KIOSK, FIXED_REFERENCE, FIXED_WHEN
+from tests.fixtures.printer import FIXED_KIOSK, FIXED_REFERENCE, FIXED_WHEN, SEED_TOPUP
 
 SEED = Path(__file__).parent / "fixtures" / "seed-start-cash-response.json"
 CARD = "9276004429942845"
@@ -60,7 +60,7 @@ def test_the_money_path_reads_a_cut_answer_as_it_reads_the_seed():
 def test_the_printed_receipt_of_a_megabyte_answer_stays_small():
     stx = SmartTransaction.from_json(megabyte_answer())
     doc = topup_receipt(FIXED_KIOSK, when=FIXED_WHEN, lines=stx.receipt, stx_id=stx.id,
-                        reference=FIXED_REFERENCE)
+                        reference=FIXED_REFERENCE, **SEED_TOPUP)
     text = render_text(doc, 32)
     # 60 filler lines of 96 double-width characters, 6 printed lines each at 32 columns
     # (403 lines in all; the uncut answer was ~24,000).

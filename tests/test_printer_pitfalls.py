@@ -26,7 +26,7 @@ from hardware.printer.status import Condition
 from hardware.printer.transport import PrintError, PrintFailure, SerialPrinter
 from hardware.sim.printer import PrinterEmulator
 from kiosk.receipt import render_text, topup_receipt
-from tests.fixtures.printer import FIXED_REFERENCE, FIXED_WHEN
+from tests.fixtures.printer import FIXED_REFERENCE, FIXED_WHEN, SEED_TOPUP
 
 GERMAN = Document((Text("ÄÖÜäöüß"), Text("Aktuelles Guthaben: 15,00 €"), Cut()))
 
@@ -224,7 +224,7 @@ def test_each_paper_width_prints_without_printer_wrapping(
     emulator = make_printer_emulator(columns=columns, render=False)
     printer = make_serial_printer(emulator.link)
     doc = topup_receipt(receipt_kiosk, when=FIXED_WHEN, lines=seed_transaction.receipt,
-                        stx_id=seed_transaction.id, reference=FIXED_REFERENCE)
+                        stx_id=seed_transaction.id, reference=FIXED_REFERENCE, **SEED_TOPUP)
     doc = doc + Document((NameValue("Sehr langer Name für einen Wert", "x" * 70),
                           QrCode("y" * 50), Cut()))
     printer.print_job(encode(doc, columns))

@@ -19,12 +19,12 @@ from hardware.sim.printer import PrinterEmulator
 from kiosk.config import PrinterConfig
 from kiosk.printers import open_printer
 from kiosk.receipt import render_text, topup_receipt
-from tests.fixtures.printer import FIXED_REFERENCE, FIXED_WHEN, TEST_STATUS_TIMEOUT
+from tests.fixtures.printer import FIXED_REFERENCE, SEED_TOPUP, FIXED_WHEN, TEST_STATUS_TIMEOUT
 
 
 def _seed_doc(seed_transaction, receipt_kiosk, copy: bool = False) -> Document:
     return topup_receipt(receipt_kiosk, when=FIXED_WHEN, lines=seed_transaction.receipt,
-                         stx_id=seed_transaction.id, reference=FIXED_REFERENCE, copy=copy)
+                         stx_id=seed_transaction.id, reference=FIXED_REFERENCE, copy=copy, **SEED_TOPUP)
 
 
 def test_seed_receipt_prints_reads_back_and_renders_png(

@@ -22,7 +22,8 @@ from kiosk.receipt import (
     topup_receipt,
 )
 from kiosk.secuconnect.models import ReceiptLine
-from tests.fixtures.printer import FIXED_KIOSK, FIXED_REFERENCE, FIXED_WHEN
+from kiosk.shortref import short_reference
+from tests.fixtures.printer import FIXED_KIOSK, FIXED_REFERENCE, FIXED_WHEN, SEED_TOPUP
 
 GOLDEN = Path(__file__).parent / "golden"
 CARD = "9276004429942845"
@@ -30,7 +31,8 @@ CARD = "9276004429942845"
 
 def _seed_receipt(seed_transaction, copy: bool = False):
     return topup_receipt(FIXED_KIOSK, when=FIXED_WHEN, lines=seed_transaction.receipt,
-                         stx_id=seed_transaction.id, reference=FIXED_REFERENCE, copy=copy)
+                         stx_id=seed_transaction.id, reference=FIXED_REFERENCE, copy=copy,
+                         **SEED_TOPUP)
 
 
 def _check_golden(name: str, actual: bytes) -> None:
@@ -65,11 +67,42 @@ def test_seed_receipt_text_42(seed_transaction) -> None:
     assert "Datum:                 25.09.2020 11:15:30" in lines
     assert "               Kundenkarte" in lines  # separator caption centred
     assert "Kartennummer:          9276 **** **** 2845" in lines
-    assert "STX:    STX_PVEGYP82M2NRDMKPE3BCT5ZH0QJKA2" in lines
-    assert f"Ref.: {FIXED_REFERENCE}" in lines
+    # The kiosk's own lines: what was topped up, how it was paid, the short reference.
+    assert "Aufgeladen:                        15,00 €" in lines
+    assert "Zahlung:                               Bar" in lines
+    assert f"Referenz:{short_reference(FIXED_REFERENCE):>33}" in lines
+    assert "Mehrzweck-Gutschein: Die Aufladung enthält" in lines          # the VAT note
+    # The technical ids close the receipt, one plain line each.
+    assert lines[-2:] == ["STX_PVEGYP82M2NRDMKPE3BCT5ZH0QJKA2", FIXED_REFERENCE]
     assert "[QR]" in text and "Hilfe: 0351 123456 · hilfe@example.de" in text
+    assert text.count("-" * 42) == 3          # one rule between the kiosk's and the API's lines
     assert COPY_MARK not in text
     assert all(len(line) <= 42 for line in lines)
+
+
+def test_the_kiosks_lines_in_english_the_apis_as_sent(seed_transaction) -> None:
+    english = render_text(topup_receipt(
+        FIXED_KIOSK, when=FIXED_WHEN, lines=seed_transaction.receipt, stx_id="STX_1",
+        reference=FIXED_REFERENCE, amount=2000, currency="EUR", start_type="cashless",
+        language="en"), 42)
+    german = render_text(_seed_receipt(seed_transaction), 42)
+    lines = english.splitlines()
+    assert "Topped up:                         20,00 €" in lines
+    assert "Payment:                              Card" in lines
+    assert "Date:                  25.09.2020 11:15:30" in lines
+    assert "Multi-purpose voucher: no VAT is charged" in lines and "Thank you!" in english
+    assert "Datum" not in english and "Zahlung" not in english
+    api = german[german.index("Kundenkarte") - 16:german.index("Mehrzweck")]
+    assert api in english                     # the API's lines: identical in both
+
+
+def test_the_vat_note_is_configurable(seed_transaction) -> None:
+    def text_for(note: str) -> str:
+        return render_text(topup_receipt(
+            replace(FIXED_KIOSK, vat_note=note), when=FIXED_WHEN, lines=[], stx_id="S",
+            reference="r", **SEED_TOPUP), 42)
+    assert "Enthält 19 % MwSt." in text_for("Enthält 19 % MwSt.")
+    assert "Mehrzweck" not in text_for("-") and "MwSt" not in text_for("-")
 
 
 def test_reprint_is_marked_as_copy(seed_transaction) -> None:
@@ -99,7 +132,7 @@ def test_api_line_types_and_decorations() -> None:
     assert len(blocks) == 7  # the unknown type is skipped, nothing else
     text = render_text(
         topup_receipt(FIXED_KIOSK, when=FIXED_WHEN, lines=lines, stx_id="STX_1",
-                      reference="r"), 32)
+                      reference="r", **SEED_TOPUP), 32)
     assert "BARCODE-DATA" not in text
     assert "                          rechts" in text.splitlines()
 
@@ -111,7 +144,7 @@ def test_card_numbers_inside_api_lines_are_masked() -> None:
         ReceiptLine("separator", caption=f"Kunde {CARD}"),
     ]
     doc = topup_receipt(FIXED_KIOSK, when=FIXED_WHEN, lines=lines, stx_id="STX_1",
-                        reference=FIXED_REFERENCE)
+                        reference=FIXED_REFERENCE, **SEED_TOPUP)
     data = encode(doc, 42)
     text = render_text(doc, 42)
     assert CARD not in text and "2845" in text
@@ -126,7 +159,7 @@ def test_no_card_number_survives_in_any_line(card: str, around: str, kind: str,
     line = ReceiptLine(kind, caption=f"{around} {card}", name=around, value=f"{card} {around}",
                        text=f"{around}{' '}{card}")
     doc = topup_receipt(FIXED_KIOSK, when=FIXED_WHEN, lines=[line], stx_id="STX_1",
-                        reference="ref")
+                        reference="ref", **SEED_TOPUP)
     printed = render_text(doc, columns).replace("\n", "").replace(" ", "")
     assert card not in printed
 
@@ -170,7 +203,8 @@ def test_every_variant_fits_every_width(seed_transaction, columns: int) -> None:
                          merchant_address=("Sehr lange Straßenbezeichnung 123a, Hinterhaus",))
     docs = [
         topup_receipt(long_kiosk, when=FIXED_WHEN, lines=seed_transaction.receipt,
-                      stx_id=seed_transaction.id, reference=FIXED_REFERENCE, copy=True),
+                      stx_id=seed_transaction.id, reference=FIXED_REFERENCE, copy=True,
+                      **SEED_TOPUP),
         not_charged_slip(long_kiosk, when=FIXED_WHEN, reference=FIXED_REFERENCE, amount=1,
                          currency="EUR", card_number=CARD, reason="x " * 40),
         claim_slip(long_kiosk, when=FIXED_WHEN, reference=FIXED_REFERENCE, amount=2000000,

@@ -200,8 +200,11 @@ def test_search_and_lookup(wire):
         wire.call("POST", "/Smart/Transactions", json=topup_body())
     everything = wire.call("GET", "/Smart/Transactions", params={"count": 2}).json()
     assert everything["count"] == 3 and len(everything["data"]) == 2
-    assert wire.call("GET", "/Smart/Transactions", params={"q": "merchantRef:zz"}).json() == \
+    assert wire.call("GET", "/Smart/Transactions", params={"q": 'merchantRef:"zz"'}).json() == \
         {"count": 0, "data": []}
+    # Values are quoted (secuconnect-api.md): an unquoted one is a format error here.
+    assert wire.call("GET", "/Smart/Transactions",
+                     params={"q": "merchantRef:zz"}).status_code == 400
     assert wire.call("GET", "/Smart/Transactions", params={"q": "status:ok"}).status_code == 400
     assert wire.call("GET", "/Loyalty/MerchantCards", params={"q": "x"}).status_code == 400
     locked = wire.call("GET", "/Loyalty/MerchantCards",

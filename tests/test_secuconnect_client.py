@@ -87,7 +87,8 @@ def test_reads_search_and_cards(secuconnect, sandbox):
 
 def test_abort_and_cancel(secuconnect, sandbox):
     stx = create(secuconnect, "ref-abort")
-    assert secuconnect.abort(stx.id).status == "aborted"
+    aborted = secuconnect.abort(stx.id)
+    assert aborted.accepted and aborted.transaction.status == "aborted"
     with pytest.raises(ApiError) as refused:
         secuconnect.start(stx.id, "cash")
     assert refused.value.status == 400 and refused.value.error == "ProductNotAllowedException"
@@ -95,8 +96,8 @@ def test_abort_and_cancel(secuconnect, sandbox):
 
     stx = create(secuconnect, "ref-cancel")
     secuconnect.start(stx.id, "cash")
-    cancelled = secuconnect.cancel(stx.id)
-    assert cancelled.status == "cancelled" and cancelled.not_executed
+    cancelled = secuconnect.cancel(stx.id).transaction
+    assert cancelled.status == "cancelled" and cancelled.reversed and not cancelled.not_executed
     assert sandbox.balance(CARD) == 0
     assert [c.amount for c in sandbox.ledger] == [1500, -1500]
 

@@ -112,7 +112,7 @@ def test_keypad_only_topup_with_speech(make_ui, clock, backend, speech) -> None:
     ]
     for want, got in zip(expected_starts, said):
         assert got.startswith(want), (want, said)
-    assert "Auswahl: Zurück, Jetzt aufladen, English." in said[len(expected_starts) - 1]
+    assert "Auswahl: Zurück, Jetzt aufladen, Große Schrift und starker Kontrast, English." in said[len(expected_starts) - 1]
     # The waiting screens pass as fast as the in-memory backend answers: each is said if the
     # loop showed it, in this order; the result screen always.
     waiting = ["Einen Moment bitte.", "Ihre Aufladung wird gebucht.", "Ihr Beleg wird gedruckt."]
@@ -181,7 +181,8 @@ def test_warning_more_time_volume_help(make_ui, clock, speech) -> None:
     assert speech.said[-1] == f"Lautstärke {round(speech.volume * 100)} Prozent."
     press(ui, pygame.K_KP_DIVIDE)
     assert speech.said[-1].startswith(
-        "Hilfe. Auswahl: Abbrechen, Guthabenbeleg, Guthaben aufladen, English.")
+        "Hilfe. Auswahl: Abbrechen, Guthabenbeleg, Guthaben aufladen, "
+        "Große Schrift und starker Kontrast, English.")
     assert "Stern wiederholt, Schrägstrich gibt Hilfe" in speech.said[-1]
 
 

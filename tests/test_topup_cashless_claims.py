@@ -70,6 +70,7 @@ def test_payment_taken_but_topup_refused_and_reversal_refused_is_a_claim(env):
                 env.sandbox.state.transactions[row.stx_id]["status"] = "approved"
 
     env.sandbox.inject("start", Fault.refuse("ProductBackendproviderException", status=400))
+    env.sandbox.inject("cancel", Fault.refuse("ProductNotAllowedException", code=1007))
     result = env.service.topup(CARD, 2000, start_type="cashless", on_progress=approve_payment)
     assert (result.outcome, result.reason) == (Outcome.UNRESOLVED, Reason.REVERSAL_FAILED)
     assert "not charged" not in result.message and result.support_id

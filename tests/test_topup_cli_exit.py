@@ -47,7 +47,8 @@ def test_a_credit_exits_0_whatever_happens_to_stdout(run, sandbox, monkeypatch, 
 
 
 def test_not_credited_still_exits_1_with_stdout_broken(run, sandbox, monkeypatch):
-    sandbox.inject("create", Fault.refuse("ProductInternalException", status=500))
+    # Both creates (the first and the one under a new reference) answer 500: not charged.
+    sandbox.inject("create", Fault.refuse("ProductInternalException", status=500), times=2)
     monkeypatch.setattr(sys, "stdout", BrokenPipe())
     code, _, _ = run("topup", "--card", CARD, "--amount", "15")
     assert code == 1 and sandbox.ledger == []

@@ -27,13 +27,20 @@ CREATE_REFUSALS = [
     ("ProductSecurityException", None, Reason.SERVICE_UNAVAILABLE),
     ("ProductBackendproviderException", None, Reason.SERVICE_UNAVAILABLE),
     ("ProductPasscodeIncorrectException", None, Reason.CARD_PASSCODE),
-    # the internal codes
+    ("ProductUnknownActionException", None, Reason.TECHNICAL_ERROR),
+    # the internal codes, as ints and as text (the docs call `code` a string)
     ("ProductFormatException", 1001, Reason.AMOUNT_REFUSED),
     ("ProductException", 1003, Reason.TECHNICAL_ERROR),
     ("ProductNotFoundException", 1016, Reason.CARD_UNKNOWN),
     ("ProductBlacklistedException", 1016, Reason.CARD_LOCKED),
     ("ProductNotAllowedException", 1016, Reason.CARD_FOREIGN),
+    ("ProductNotAllowedException", "1016", Reason.CARD_FOREIGN),
     ("ProductException", 2003, Reason.SERVICE_UNAVAILABLE),
+    ("ProductException", "2003", Reason.SERVICE_UNAVAILABLE),
+    # the name wins over a code that would say otherwise
+    ("ProductBlacklistedException", 1001, Reason.CARD_LOCKED),
+    ("ProductSecurityException", "1003", Reason.SERVICE_UNAVAILABLE),
+    ("ProductSomethingNewException", "1001", Reason.AMOUNT_REFUSED),
     # a name this kiosk has never seen
     ("ProductSomethingNewException", None, Reason.TECHNICAL_ERROR),
 ]
@@ -67,7 +74,8 @@ def test_token_refusal_reauthenticates_once_and_credits(env, status):
 
 @pytest.mark.parametrize(
     "error, code, reason",
-    [("ProductFormatException", 1001, Reason.AMOUNT_REFUSED),
+    [("ProductFormatException", 1001, Reason.START_REFUSED),   # the name decides, not 1001
+     ("ProductFormatException", "1001", Reason.START_REFUSED),
      ("ProductNotFoundException", None, Reason.START_REFUSED),
      ("ProductBackendproviderException", None, Reason.SERVICE_UNAVAILABLE),
      ("ProductBlacklistedException", 1016, Reason.CARD_LOCKED),
@@ -84,10 +92,14 @@ def test_start_refusal_aborts_and_reports_not_charged(env, error, code, reason):
 
 
 def test_5xx_with_api_error_body_is_unknown_not_refused(env):
-    # A 5xx carries the API's JSON, yet the work may have happened: resolved by searching.
+    # A 5xx carries the API's JSON, yet the work may have happened: never a refusal. For a
+    # create that moves no money, so the kiosk creates anew - no search decides anything.
     env.sandbox.inject("create", Fault.server_error(500, after_commit=True))
     result = env.service.topup(CARD, 1500)
-    assert result.credited and env.sandbox.attempts("search") >= 1
+    assert result.credited and env.sandbox.attempts("search") == 0
+    first = env.journal.recent()[-1]
+    assert (first.state, first.reason) == (State.NOT_EXECUTED, "not_created")
+    assert first.support_id   # the 5xx's supportId is kept for support
     env.service.receipt_printed(result.reference)
 
 

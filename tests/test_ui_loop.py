@@ -263,8 +263,8 @@ def test_focus_ring_is_drawn_after_keypad_use(make_ui):
     button = ui.frame.button("continue")
     probe = (button.rect.centerx, button.rect.top - 3)
     assert tuple(ui.window.get_at(probe))[:3] != STANDARD.focus
-    for _ in range(4):                  # continue -> language -> cancel -> balance slip -> continue
-        press(ui, pygame.K_TAB)
+    for _ in range(5):        # continue -> view -> language -> cancel -> balance slip
+        press(ui, pygame.K_TAB)   # -> continue
     assert ui.focus == "continue"
     assert tuple(ui.window.get_at(probe))[:3] == STANDARD.focus
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 # Call names, one per kind of request the sandbox understands.
 CALLS = ("token", "create", "get", "search", "start", "cancel", "abort",
-         "lookup_card", "validate_card", "lock_reasons", "card_lock", "cardgroup",
-         "passcode_enabled", "check_passcode", "balance_receipt")
+         "lookup_card", "validate_card", "routing", "end_of_day", "diagnosis",
+         "lock_reasons", "card_lock", "cardgroup", "passcode_enabled", "check_passcode",
+         "balance_receipt")
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class Fault:
     seconds: float = 0.0
     status: int = 0
     error: str = ""
-    code: int | None = None
+    code: int | str | None = None   # the API documents a string and sends ints
     details: str = ""
 
     @classmethod
@@ -77,7 +78,7 @@ class Fault:
         return cls("token_expired")
 
     @classmethod
-    def refuse(cls, error: str, *, status: int = 400, code: int | None = None,
+    def refuse(cls, error: str, *, status: int = 400, code: int | str | None = None,
                details: str = "") -> "Fault":
         return cls("refuse", status=status, error=error, code=code, details=details)
 

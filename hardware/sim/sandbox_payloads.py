@@ -16,7 +16,7 @@ def new_id(prefix: str) -> str:
     return prefix + "_" + "".join(secrets.choice(_ID_CHARS) for _ in range(30))
 
 
-def api_error(status: int, error: str, details: str, code: int | None = None) -> Answer:
+def api_error(status: int, error: str, details: str, code: int | str | None = None) -> Answer:
     """The API's error payload, with a fresh supportId like the real service."""
     user = "Es ist ein unbekannter Fehler aufgetreten"
     if code is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import secrets
 import threading
 import time
@@ -23,6 +24,10 @@ from hardware.sim.sandbox_payloads import (  # noqa: F401
     stx_not_found,
     topup_receipt,
 )
+
+
+# The one search the sandbox understands: a quoted merchantRef (values are [A-Za-z0-9-]).
+_QUOTED_REF = re.compile(r'merchantRef:"([A-Za-z0-9-]+)"')
 
 
 class Credit(NamedTuple):
@@ -73,6 +78,7 @@ class SandboxState:
         self.cards: dict[str, Card] = self.book.cards
         self.transactions: dict[str, dict[str, Any]] = {}
         self._stx_cards: dict[str, str] = {}
+        self._last_booking: dict[str, str] = {}   # card -> its last credited transaction
         self.ledger: list[Credit] = []
         self.tokens: dict[str, _Token] = {}
         self._session_token: dict[str, str] = {}
@@ -86,6 +92,19 @@ class SandboxState:
         self.terminal_waiting = threading.Event()
         self.terminal_release = threading.Event()
         self.terminal_released_outcome: str | None = None
+        # The API as it really is (secuconnect-api.md): statuses are free strings, cancel and
+        # abort answer in two shapes, error codes may be text.
+        # Statuses the next starts end in instead of "ok" (one per start; "ok" credits).
+        self.start_statuses: list[str] = []
+        # (reads, status): a transaction left in a planned start status turns into `status`
+        # after that many reads ("ok" credits it) - the API finishing late, as it may.
+        self.start_settles: tuple[int, str] | None = None
+        self._settling: dict[str, list[Any]] = {}
+        self.cancel_shape = "transaction"   # or "result": {"result": true|false}
+        self.unheeded = 0        # the next cancels/aborts are answered as accepted, not done
+        self.refused_cancels = 0  # the next cancels are refused: 1007, or {"result": false}
+        self.string_codes = False            # error codes as text ("1007") instead of ints
+        self.cancel_selected = False         # card group may cancel any, not only the last
 
     # --- OAuth ----------------------------------------------------------------------------
 
@@ -260,6 +279,12 @@ class SandboxState:
             stx = self.transactions.get(stx_id)
             if stx is None:
                 return stx_not_found(stx_id)
+            settling = self._settling.get(stx_id)
+            if settling is not None:
+                settling[0] -= 1
+                if settling[0] <= 0:
+                    del self._settling[stx_id]
+                    self.set_status(stx_id, settling[1])
             return 200, copy.deepcopy(stx)
 
     def search(self, query: dict[str, str]) -> Answer:
@@ -271,9 +296,10 @@ class SandboxState:
         with self.lock:
             found = list(self.transactions.values())
             if q:
-                if not q.startswith("merchantRef:"):
-                    return format_error("Unsupported query; expected q=merchantRef:<ref>")
-                ref = q.split(":", 1)[1]
+                match = _QUOTED_REF.fullmatch(q)
+                if match is None:
+                    return format_error('Unsupported query; expected q=merchantRef:"<ref>"')
+                ref = match.group(1)
                 found = [s for s in found if s.get("merchantRef") == ref]
             found.reverse()  # newest first
             return 200, {"count": len(found), "data": copy.deepcopy(found[:max(count, 0)])}
@@ -301,7 +327,27 @@ class SandboxState:
             return None
 
     def finish_start(self, stx_id: str, outcome: str) -> Answer:
-        """Complete a started transaction: `ok` credits the card, anything else fails it."""
+        """Complete a started transaction: `ok` credits the card, anything else fails it,
+        unless `start_statuses` plans another status for this start."""
+        with self.lock:
+            if outcome == "ok" and self.start_statuses:
+                outcome = self.start_statuses.pop(0)
+                if outcome not in ("ok", "failed"):
+                    self.transactions[stx_id]["status"] = outcome   # not credited (yet)
+                    if self.start_settles is not None:
+                        self._settling[stx_id] = list(self.start_settles)
+                    return 200, copy.deepcopy(self.transactions[stx_id])
+            return self._finish(stx_id, outcome)
+
+    def set_status(self, stx_id: str, status: str) -> None:
+        """Move a transaction on, as the API may do later: "ok" credits it (once)."""
+        with self.lock:
+            if status == "ok" and self.transactions[stx_id]["status"] != "ok":
+                self._finish(stx_id, "ok")
+            else:
+                self.transactions[stx_id]["status"] = status
+
+    def _finish(self, stx_id: str, outcome: str) -> Answer:
         with self.lock:
             stx = self.transactions[stx_id]
             if outcome != "ok":
@@ -313,6 +359,7 @@ class SandboxState:
             old_balance = card.balance
             self.book.credit(card, amount)   # plus the card group's bonus, if any
             self.ledger.append(Credit(stx_id, number, amount, stx.get("merchantRef") or ""))
+            self._last_booking[number] = stx_id
             ta_sale, ta_charge = self._trans_id + 1, self._trans_id + 3
             self._trans_id += 4
             stx.update({
@@ -325,25 +372,44 @@ class SandboxState:
             return 200, copy.deepcopy(stx)
 
     def cancel(self, stx_id: str) -> Answer:
+        """Reverse an `ok` loyalty booking - only the card's last one unless the card group
+        has cancel_selected (else error 1007, like the real API)."""
         with self.lock:
             stx = self.transactions.get(stx_id)
             if stx is None:
                 return stx_not_found(stx_id)
+            if self.refused_cancels > 0:
+                self.refused_cancels -= 1
+                if self.cancel_shape == "result":
+                    return 200, {"result": False}
+                return self._error(400, "ProductNotAllowedException",
+                                   "Could not cancel loyalty transaction", 1007)
+            if stx["status"] == "approved":
+                # A card payment authorised at the terminal, nothing booked on the card yet.
+                if not self._unheeded():
+                    stx["status"] = "cancelled"
+                return self._cancel_answer(stx, True)
             if stx["status"] != "ok":
-                return api_error(400, "ProductNotAllowedException",
-                                 f"Transaction in status {stx['status']} cannot be cancelled",
-                                 1007)
+                return self._error(400, "ProductNotAllowedException",
+                                   f"Transaction in status {stx['status']} cannot be "
+                                   f"cancelled", 1007)
             number = self._stx_cards[stx_id]
             card = self.cards[number]
             amount = stx["basket_info"]["sum"]
+            if not self.cancel_selected and self._last_booking.get(number) != stx_id:
+                return self._error(400, "ProductNotAllowedException",
+                                   "Could not cancel loyalty transaction: not the card's "
+                                   "last transaction", 1007)
             if card.balance < amount:
-                return api_error(400, "ProductNotEnoughBalanceException",
-                                 "Could not cancel loyalty transaction", 1007)
+                return self._error(400, "ProductNotEnoughBalanceException",
+                                   "Could not cancel loyalty transaction", 1007)
+            if self._unheeded():
+                return self._cancel_answer(stx, True)
             card.balance -= amount
             self.ledger.append(Credit(stx_id, number, -amount, stx.get("merchantRef") or ""))
             stx["status"] = "cancelled"
             stx["idents"][0]["merchantcard"] = self._merchantcard(card)
-            return 200, copy.deepcopy(stx)
+            return self._cancel_answer(stx, True)
 
     def abort(self, stx_id: str) -> Answer:
         with self.lock:
@@ -351,7 +417,27 @@ class SandboxState:
             if stx is None:
                 return stx_not_found(stx_id)
             if stx["status"] != "created":
-                return api_error(400, "ProductNotAllowedException",
-                                 f"Transaction in status {stx['status']} cannot be aborted")
-            stx["status"] = "aborted"
-            return 200, copy.deepcopy(stx)
+                if self.cancel_shape == "result":
+                    return 200, {"result": False}
+                return self._error(400, "ProductNotAllowedException",
+                                   f"Transaction in status {stx['status']} cannot be aborted")
+            if not self._unheeded():
+                stx["status"] = "aborted"
+            return self._cancel_answer(stx, True)
+
+    def _unheeded(self) -> bool:
+        """Whether this cancel/abort is answered as accepted without being done."""
+        if self.unheeded > 0:
+            self.unheeded -= 1
+            return True
+        return False
+
+    def _cancel_answer(self, stx: dict[str, Any], result: bool) -> Answer:
+        if self.cancel_shape == "result":
+            return 200, {"result": result}
+        return 200, copy.deepcopy(stx)
+
+    def _error(self, status: int, error: str, details: str, code: int | None = None) -> Answer:
+        """api_error, with the code as text when `string_codes` (the docs call it a string)."""
+        return api_error(status, error, details,
+                         str(code) if self.string_codes and code is not None else code)

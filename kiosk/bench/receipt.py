@@ -42,7 +42,8 @@ def bench_receipt(workdir: Path, *, encodes: int, prints: int, fast_prints: int)
     for _ in range(encodes):
         start = time.perf_counter()
         document = topup_receipt(BENCH_KIOSK, when=WHEN, lines=lines, stx_id=SEED_STX,
-                                 reference=REFERENCE)
+                                 reference=REFERENCE, amount=1500, currency="EUR",
+                                 start_type="cash")
         built = time.perf_counter()
         data = encode(document, COLUMNS, slot=PrinterConfig().codepage_slot)
         done = time.perf_counter()

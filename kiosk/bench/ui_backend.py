@@ -51,10 +51,11 @@ class BenchBackend:
         return TopupOutcome("credited", f"BENCH-{self.topups:04d}",
                             self.balance_cents + amount_cents, with_receipt)
 
-    def print_receipt(self, reference: str) -> PrintResult:
+    def print_receipt(self, reference: str, language: str = "de") -> PrintResult:
         return PrintResult(True)
 
-    def print_slip(self, reference: str, kind: Literal["claim", "not_charged"]) -> PrintResult:
+    def print_slip(self, reference: str, kind: Literal["claim", "not_charged"],
+                   language: str = "de") -> PrintResult:
         return PrintResult(True)
 
     def reprint_last(self) -> PrintResult:

@@ -35,7 +35,8 @@ VALIDATOR_FAULTS = ("none", "reject", "fraud", "safe_jam", "unsafe_jam", "power_
                     "drop_replies", "corrupt_replies", "stacker_full", "cashbox_removed",
                     "unplugged")
 API_FAULTS = ("none", "create_503_once", "start_lost_after_commit", "create_lost_before",
-              "api_down")
+              "api_down", "status_unknown_then_ok", "status_pending_then_failed",
+              "abort_refused_1007", "abort_unheeded")
 # Every commit of a cash session and of its top-up row (kiosk.cash.ledger, kiosk.journal).
 CRASH_STEPS = ("none", "CASH_OPEN", "CASH_ESCROW", "CASH_NOTE", "CASH_NOTE:2", "CASH_ENDED",
                "CASH_ATTEMPT", "INTENT", "CREATED", "STARTING", "CONFIRMED", "CASH_CREDITED",
@@ -161,6 +162,9 @@ class Campaign:
         sandbox.faults.clear()
         self._repair(sim)
         rows = self._recover(config, sim)
+        state = sandbox.state   # planned API behaviour ends with its case
+        state.start_statuses, state.start_settles, state.unheeded = [], None, 0
+        state.cancel_shape = "transaction"
         self._repair(sim)  # a jam found by the recovery is cleared before the count
         stacked_values = sorted((_cashbox(sim) - before).elements())
         credits = sandbox.ledger[ledger_before:]
@@ -217,6 +221,19 @@ class Campaign:
             sandbox.inject("create", ApiFault.drop_before_commit())
         elif name == "api_down":
             sandbox.inject("create", ApiFault.drop_before_commit(), times=1000)
+        # secuconnect as it is (issue 11): statuses are free strings, aborts may be refused
+        # (code as text) or answered without effect.
+        elif name == "status_unknown_then_ok":
+            sandbox.state.start_statuses = ["in_progress"]
+            sandbox.state.start_settles = (3, "ok")
+        elif name == "status_pending_then_failed":
+            sandbox.state.start_statuses = ["pending"]
+            sandbox.state.start_settles = (3, "failed")
+        elif name == "abort_refused_1007":
+            sandbox.inject("abort", ApiFault.refuse("ProductNotAllowedException", code="1007"))
+        elif name == "abort_unheeded":
+            sandbox.state.cancel_shape = "result"
+            sandbox.state.unheeded = 1
 
     @staticmethod
     def _inject_validator(name: str, sim: VirtualValidator) -> None:

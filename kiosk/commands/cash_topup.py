@@ -56,7 +56,8 @@ def run_cash_topup(args: argparse.Namespace, config: Config, number: str,
                 print(render_text(topup_receipt(
                     config.kiosk, when=datetime.now(), lines=result.topup.receipt,
                     stx_id=result.topup.stx_id or "-", reference=result.topup.reference,
-                    paid_cash=True), config.printer.columns))
+                    amount=result.topup.amount, currency=result.topup.currency,
+                    start_type="cash", paid_cash=True), config.printer.columns))
                 service.receipt_printed(result.topup.reference)
             elif result.slip is not None or result.session.uncertain:
                 print(render_text(slip_for(result, config), config.printer.columns))

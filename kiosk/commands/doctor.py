@@ -63,6 +63,7 @@ def run_checks(config_path: str, *, service_user: str = SERVICE_USER,
     from kiosk.diagnose.api import check_auth, check_reachable
     from kiosk.diagnose.clock import check_clock
     from kiosk.diagnose.devices import check_printer, check_scanner
+    from kiosk.diagnose.payments import check_payment_settings
     from kiosk.diagnose.secret import check_secret
     from kiosk.diagnose.storage import check_journal, check_state_dir
     from kiosk.speech.doctor import check_speech
@@ -84,6 +85,8 @@ def run_checks(config_path: str, *, service_user: str = SERVICE_USER,
     add("state directory", lambda c: check_state_dir(c, service_user))
     add("journal", check_journal)
     add("clock", lambda c: check_clock(c.kiosk.clock_check))
+    if "payment settings" not in skip:
+        checks.append(check_payment_settings(config))
     secret = add("client secret", check_secret)
     reachable = add("API reachable", check_reachable)
     if "authentication" not in skip:

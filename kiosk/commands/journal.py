@@ -16,6 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_config_argument(parser)
     parser.add_argument("--limit", type=int, default=20, metavar="N",
                         help="how many rows (default 20)")
+    parser.add_argument("--find", metavar="REF",
+                        help="only the top-up(s) with this short reference from a screen or "
+                             "slip (e.g. K7Q4-2MXD, any case, dash optional) or full reference")
     parser.set_defaults(func=run)
 
 
@@ -23,12 +26,16 @@ def run(args: argparse.Namespace) -> int:
     config = load_config_for(args)
     try:
         with Journal.open_in(config.state_dir) as journal:
-            rows = journal.recent(args.limit)
+            rows = journal.find(args.find) if args.find else journal.recent(args.limit)
             open_rows = len(journal.unfinished())
     except JournalError as exc:
         print(f"kiosk journal: {exc}", file=sys.stderr)
         return EXIT_JOURNAL
     if not rows:
+        if args.find:
+            print(f"kiosk journal: no top-up with reference {args.find!r} in "
+                  f"{config.state_dir}", file=sys.stderr)
+            return 1
         print("no top-ups in the journal")
         return 0
     for row in rows:
@@ -39,12 +46,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def format_row(row: TopupRow) -> str:
-    """One line per top-up: time, state, amount, masked card, reference, STX id, reason."""
+    """One line per top-up: time, state, amount, masked card, short and full reference, STX id,
+    reason."""
     parts = [
         row.created_at[:19].replace("T", " ") + "Z",
         f"{row.state.value:<12}",
         f"{format_amount(row.amount, row.currency, symbol=False):>12}",
         row.card_masked,
+        row.short_ref,
         row.reference,
         row.stx_id or "-",
     ]

@@ -15,12 +15,16 @@ class Check:
     name: str
     ok: bool
     detail: str
+    # Passes, yet the operator must read it: a setting that works but may cost money.
+    warning: bool = False
 
     def line(self) -> str:
-        return f"{'OK  ' if self.ok else 'FAIL'}  {self.name}: {self.detail}"
+        verdict = "FAIL" if not self.ok else "WARN" if self.warning else "OK  "
+        return f"{verdict}  {self.name}: {self.detail}"
 
     def as_dict(self) -> dict[str, object]:
-        return {"name": self.name, "ok": self.ok, "detail": self.detail}
+        return {"name": self.name, "ok": self.ok, "detail": self.detail,
+                "warning": self.warning}
 
 
 class CheckFailed(Exception):

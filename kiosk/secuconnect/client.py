@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from pathlib import Path
 from typing import Any, Callable, TypeVar
@@ -28,6 +29,7 @@ from kiosk.secuconnect.errors import (
     OutcomeUnknownError,
 )
 from kiosk.secuconnect.models import (
+    CancelAnswer,
     CardValidation,
     MerchantCard,
     ModelError,
@@ -49,6 +51,8 @@ START_TYPES = ("cash", "cashless")
 PASSCODE_INCORRECT = "ProductPasscodeIncorrectException"
 # The API's answer to an expired or invalid token besides a plain 401.
 TOKEN_REFUSED_CODE = 2003
+# The kiosk's references (merchantRef): UUIDs, safe inside a quoted search value.
+_REFERENCE_RE = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
 class SecuconnectClient:
@@ -124,9 +128,16 @@ class SecuconnectClient:
         return self._call("GET", f"/Smart/Transactions/{_seg(stx_id)}", SmartTransaction.from_json)
 
     def find_by_merchant_ref(self, merchant_ref: str) -> list[SmartTransaction]:
-        """Transactions carrying exactly `merchant_ref` (finds a create whose answer was lost)."""
+        """Transactions carrying exactly `merchant_ref`: for orphan cleanup only.
+
+        Whether the real API can search merchantRef is unconfirmed, and its index may miss a
+        fresh transaction: no money decision may rest on a hit or a miss. The value is quoted
+        and limited to [A-Za-z0-9-], so it cannot change the query.
+        """
+        if not _REFERENCE_RE.fullmatch(merchant_ref):
+            raise ValueError(f"reference {merchant_ref!r} is not [A-Za-z0-9-]{{1,64}}")
         found = self._call("GET", "/Smart/Transactions", _transaction_list,
-                           params={"q": f"merchantRef:{merchant_ref}", "count": 10})
+                           params={"q": f'merchantRef:"{merchant_ref}"', "count": 10})
         # The search is a query language, not an exact lookup: keep only exact matches.
         return [stx for stx in found if stx.merchant_ref == merchant_ref]
 
@@ -138,15 +149,16 @@ class SecuconnectClient:
         return self._call("POST", f"/Smart/Transactions/{_seg(stx_id)}/start/{start_type}",
                           SmartTransaction.from_json, json={}, read_timeout=timeout)
 
-    def cancel(self, stx_id: str) -> SmartTransaction:
-        """Reverse a completed transaction (status `cancelled`)."""
+    def cancel(self, stx_id: str) -> CancelAnswer:
+        """Ask to reverse a transaction. The answer (a transaction or `{"result": bool}`)
+        proves nothing: confirm with get_transaction before anyone is told."""
         return self._call("POST", f"/Smart/Transactions/{_seg(stx_id)}/cancel",
-                          SmartTransaction.from_json, json={})
+                          CancelAnswer.from_json, json={})
 
-    def abort(self, stx_id: str) -> SmartTransaction:
-        """Abandon a transaction that was created but not started (status `aborted`)."""
+    def abort(self, stx_id: str) -> CancelAnswer:
+        """Ask to abandon a transaction never started; confirm with get_transaction."""
         return self._call("POST", f"/Smart/Transactions/{_seg(stx_id)}/abort",
-                          SmartTransaction.from_json, json={})
+                          CancelAnswer.from_json, json={})
 
     # --- Loyalty cards --------------------------------------------------------------------
 

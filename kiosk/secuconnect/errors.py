@@ -28,10 +28,14 @@ class ApiError(SecuconnectError):
         error_details: str = "",
         error_user: str = "",
         support_id: str = "",
+        code_text: str = "",
     ) -> None:
         self.status = status
         self.error = error
+        # `code` is documented as a string ("HTTP code") and sent as an int in the examples:
+        # both read into `code`; text that is no number is kept in `code_text`, for logs only.
         self.code = code
+        self.code_text = code_text if code is None else ""
         self.error_details = error_details
         self.error_user = error_user
         self.support_id = support_id
@@ -41,6 +45,8 @@ class ApiError(SecuconnectError):
         text = f"HTTP {self.status} {self.error or 'error'}"
         if self.code is not None:
             text += f" (code {self.code})"
+        elif self.code_text:
+            text += f" (code {mask_card_numbers_in_text(self.code_text[:40])!r})"
         if self.error_details:
             # Details may echo what was sent (a card number): messages end up in logs.
             text += f": {mask_card_numbers_in_text(self.error_details)}"
@@ -67,6 +73,7 @@ class ApiError(SecuconnectError):
             status,
             error,
             code=_code(payload.get("code")),
+            code_text=json_text(payload.get("code")).strip(),
             error_details=json_text(payload.get("error_details")),
             error_user=json_text(payload.get("error_user")),
             support_id=json_text(payload.get("supportId", payload.get("support_id"))),

@@ -13,11 +13,17 @@ from typing import Any, Iterable, Mapping
 
 from kiosk.cards import mask_card_numbers_in_text
 
-# Status values of a Smart Transaction, grouped by what they mean for a top-up.
-STATUS_SUCCESS = frozenset({"ok", "finished"})
-STATUS_NOT_EXECUTED = frozenset({"created", "failed", "aborted", "cancelled", "canceled",
-                                 "timeout", "deleted"})
-STATUS_IN_PROGRESS = frozenset({"processing", "pending", "approved"})
+# A Smart Transaction's status is a free string (secuconnect-api.md, "Status"): only these
+# words settle a top-up. Everything else - in-progress words, e-commerce words, "created" once a
+# start was sent, legacy words ("finished", "timeout", "deleted") and words nobody documented -
+# means "read again, then claim": never "failed" and never "credited".
+STATUS_CREATED = "created"
+STATUS_SUCCESS = frozenset({"ok"})
+STATUS_NOT_EXECUTED = frozenset({"failed", "aborted"})
+STATUS_REVERSED = frozenset({"cancelled", "canceled"})   # the old Java SDK spells it with one l
+# The statuses the reference documents (the table, plus `cancelled` and legacy `aborted`).
+DOCUMENTED_STATUSES = ("created", "processing", "approved", "pending", "ok", "received",
+                       "shipped", "collection", "collected", "failed", "cancelled", "aborted")
 
 
 # SQLite's INTEGER range: amounts and balances end up in the journal, and no real one comes near.
@@ -189,7 +195,13 @@ class SmartTransaction:
 
     @property
     def not_executed(self) -> bool:
+        """Definitely not carried out (`failed`, `aborted`); "created" is not in it: once a
+        start was sent, "created" is unknown."""
         return self.status in STATUS_NOT_EXECUTED
+
+    @property
+    def reversed(self) -> bool:
+        return self.status in STATUS_REVERSED
 
     @classmethod
     def from_json(cls, data: Any) -> "SmartTransaction":
@@ -224,6 +236,22 @@ class SmartTransaction:
             is_demo=bool(data.get("is_demo", False)),
             raw=data,
         )
+
+
+@dataclass(frozen=True)
+class CancelAnswer:
+    """Answer of `cancel` or `abort`: a Smart Transaction, or `{"result": true|false}` (the
+    legacy PHP SDK read it so up to 1.10.1). Neither is trusted: the caller confirms with a GET.
+    """
+
+    accepted: bool   # `result` true, or a transaction (whatever its status says)
+    transaction: SmartTransaction | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> "CancelAnswer":
+        if isinstance(data, Mapping) and "result" in data and "id" not in data:
+            return cls(accepted=_flag(data, "result", False))
+        return cls(accepted=True, transaction=SmartTransaction.from_json(data))
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "help": "Hilfe.",
         "volume": "Lautstärke {percent} Prozent.",
         "selected": "{label}",
+        "button.view": "Große Schrift und starker Kontrast",
         "pin_digit": "Stern",
     },
     "en": {
@@ -40,6 +41,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "help": "Help.",
         "volume": "Volume {percent} percent.",
         "selected": "{label}",
+        "button.view": "large text and strong contrast",
         "pin_digit": "star",
     },
 }

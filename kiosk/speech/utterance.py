@@ -73,6 +73,8 @@ def button_label(button: Button, language: str) -> str:
     """A button as said aloud (the erase key's symbol by its catalog name)."""
     if button.action == Action.ERASE:
         return text(language, "button.erase")
+    if button.action == Action.TOGGLE_VIEW:   # drawn as "Aa ◐", which has no spoken form
+        return phrase(language, "button.view")
     return speak_text(button.label, language)
 
 
@@ -98,9 +100,10 @@ def _texts(widgets: list[object], language: str) -> list[Segment]:
 
 def _actions(buttons: list[Button], language: str) -> list[Segment]:
     """Every action on the screen with the key that reaches it."""
-    # Reading order, but the language toggle (top right) last: the screen's own choices first.
-    ordered = sorted(buttons, key=lambda b: (b.action == Action.TOGGLE_LANGUAGE, b.rect.top,
-                                             b.rect.left))
+    # Reading order, but the header's toggles (view, language) last: the screen's own choices
+    # first.
+    toggles = (Action.TOGGLE_VIEW, Action.TOGGLE_LANGUAGE)
+    ordered = sorted(buttons, key=lambda b: (b.action in toggles, b.rect.top, b.rect.left))
     said = [button_label(b, language) for b in ordered if b.action not in _KEYPAD]
     hints: list[str] = []
     if any(b.action == Action.DIGIT for b in buttons):

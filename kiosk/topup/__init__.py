@@ -13,7 +13,7 @@ from kiosk.topup.reasons import (
     Reason,
     reason_for_api_error,
 )
-from kiosk.topup.resolve import CREATED_READS_BEFORE_ABORT, NOT_FOUND_CONFIRMATIONS
+from kiosk.topup.resolve import CREATED_READS_BEFORE_ABORT
 from kiosk.topup.results import CardCheckResult, CardStatus, PinResult, TopupResult
 from kiosk.topup.service import TopupService
 
@@ -23,7 +23,6 @@ __all__ = [
     "CODE_REASONS",
     "CREATED_READS_BEFORE_ABORT",
     "ERROR_REASONS",
-    "NOT_FOUND_CONFIRMATIONS",
     "REASON_TEXT",
     "CardCheckResult",
     "CardStatus",

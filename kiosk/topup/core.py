@@ -11,6 +11,7 @@ from kiosk.config import Config
 from kiosk.journal import MONEY_OPEN, Journal, JournalError, State, TopupRow
 from kiosk.secuconnect.errors import ApiError, SecuconnectError
 from kiosk.secuconnect.models import (
+    CancelAnswer,
     CardValidation,
     MerchantCard,
     ModelError,
@@ -33,8 +34,8 @@ class SecuconnectApi(Protocol):
     def get_transaction(self, stx_id: str) -> SmartTransaction: ...
     def find_by_merchant_ref(self, ref: str) -> list[SmartTransaction]: ...
     def start(self, stx_id: str, start_type: str) -> SmartTransaction: ...
-    def cancel(self, stx_id: str) -> SmartTransaction | None: ...
-    def abort(self, stx_id: str) -> SmartTransaction | None: ...
+    def cancel(self, stx_id: str) -> CancelAnswer: ...
+    def abort(self, stx_id: str) -> CancelAnswer: ...
     def lookup_card(self, card_number: str) -> MerchantCard | None: ...
     def validate_card(self, card_number: str) -> CardValidation: ...
 
@@ -156,14 +157,17 @@ class ServiceCore:
         follows tells what really happened.
         """
         try:
-            self.client.abort(stx_id)
+            answer = self.client.abort(stx_id)
         except ApiError as exc:
             self._note(ref, exc)
             log.warning("top-up %s: abort of %s refused: %s", ref, stx_id, exc)
+            return True
         except (SecuconnectError, ModelError) as exc:
             self._note(ref, exc)
             log.warning("top-up %s: abort of %s got no answer: %s", ref, stx_id, exc)
             return False
+        if not answer.accepted:
+            log.warning("top-up %s: abort of %s answered result false", ref, stx_id)
         return True
 
     def _note(self, ref: str, exc: Exception) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from kiosk.secuconnect.errors import ApiError, SecuconnectError
-from kiosk.secuconnect.models import ModelError
+from kiosk.secuconnect.models import STATUS_CREATED, ModelError
 from kiosk.topup.core import ServiceCore, log
 from kiosk.topup.reasons import Reason
 
@@ -60,21 +60,35 @@ class OrphanSweep(ServiceCore):
     def _sweep(self, ref: str) -> list[str]:
         mine = [stx for stx in self.client.find_by_merchant_ref(ref) if stx.merchant_ref == ref]
         aborted = []
+        left = False   # an orphan whose abort is not confirmed yet: sweep it again next time
         for stx in mine:
-            if stx.status == "created":
-                try:
-                    self.client.abort(stx.id)
-                except ApiError as exc:
-                    log.warning("top-up %s: late transaction %s: abort refused: %s", ref,
-                                stx.id, exc)
-                    continue
-                log.warning("top-up %s: transaction %s was created after the kiosk found none; "
-                            "aborted (the customer was not charged)", ref, stx.id)
-                aborted.append(stx.id)
-            elif not stx.not_executed:
+            if stx.status == STATUS_CREATED:
+                if self._abort_confirmed(ref, stx.id):
+                    aborted.append(stx.id)
+                else:
+                    left = True
+            elif not (stx.not_executed or stx.reversed):
                 # Only the kiosk can start it, and it never starts an id it did not receive.
                 log.error("top-up %s: late transaction %s is %s although the kiosk concluded "
                           "'not created'; support must check it", ref, stx.id, stx.status)
-        if mine:
+        if mine and not left:
             self._swept = self._swept | {ref}
         return aborted
+
+    def _abort_confirmed(self, ref: str, stx_id: str) -> bool:
+        """Abort an orphan and read it back: True only when the read says `aborted`.
+
+        The abort's answer (a transaction or `{"result": ...}`) is not trusted on its own.
+        """
+        try:
+            self.client.abort(stx_id)
+        except ApiError as exc:
+            log.warning("top-up %s: late transaction %s: abort refused: %s", ref, stx_id, exc)
+        status = self.client.get_transaction(stx_id).status
+        if status != "aborted":
+            log.warning("top-up %s: late transaction %s reads %s after the abort; the next "
+                        "sweep tries again", ref, stx_id, status)
+            return False
+        log.warning("top-up %s: transaction %s was created after the kiosk found none; "
+                    "aborted (the customer was not charged)", ref, stx_id)
+        return True

@@ -18,6 +18,10 @@ from kiosk.topup.resolve import Resolver
 from kiosk.topup.results import TopupResult
 
 
+# A lost create answer is followed by one more create, under a new reference, while the
+# customer waits: the first one moved no money whatever became of it.
+CREATE_ATTEMPTS = 2
+
 # What a row that already reached one of these states came to.
 SETTLED_OUTCOMES: dict[State, Outcome] = {
     State.CONFIRMED: Outcome.CONFIRMED,
@@ -80,14 +84,23 @@ class TopupProcedure(Resolver):
             raise ValueError(f"start type must be one of {START_TYPES}, not {start_type!r}")
         progress = on_progress or (lambda state: None)
 
-        with self._owned_lock:   # recovery must never pick this row up, not even at birth
-            row = self.journal.begin(card_number=number, amount=amount, currency=currency,
-                                     start_type=start_type, reference=reference)
-            self._owned.add(row.reference)
-        try:
-            return self._run(row.reference, number, amount, start_type, progress, masked)
-        finally:
-            self._release(row.reference)
+        # A caller that brings its own reference (the cash session) retries under a new one
+        # itself; otherwise a lost create is followed by one more under a new reference.
+        attempts = CREATE_ATTEMPTS if reference is None else 1
+        for attempt in range(1, attempts + 1):
+            with self._owned_lock:   # recovery must never pick this row up, not even at birth
+                row = self.journal.begin(card_number=number, amount=amount, currency=currency,
+                                         start_type=start_type, reference=reference)
+                self._owned.add(row.reference)
+            try:
+                result = self._run(row.reference, number, amount, start_type, progress, masked)
+            finally:
+                self._release(row.reference)
+            if result.reason is not Reason.NOT_CREATED or attempt == attempts:
+                return result
+            log.info("top-up %s: create answer lost, nothing was started; a new transaction "
+                     "under a new reference", row.reference)
+        raise AssertionError("unreachable")   # the last attempt returns
 
     def _run(self, ref: str, number: str, amount: int, start_type: str,
              progress: Callable[[State], None], masked: str) -> TopupResult:
@@ -124,14 +137,11 @@ class TopupProcedure(Resolver):
         except NotSentError as exc:
             return self._refused(ref, Reason.API_UNREACHABLE, exc)
         except (SecuconnectError, ModelError) as exc:
-            self.journal.advance(ref, State.UNKNOWN, error=str(exc),
-                                 support_id=getattr(exc, "support_id", "") or None)
-            progress(State.UNKNOWN)
-            log.warning("top-up %s: create answer lost (%s); searching by reference", ref, exc)
-            return self._resolve_create(
-                ref, clock, deadline,
-                then_start=lambda stx_id: self._created(ref, stx_id, start_type, clock, deadline,
-                                                        progress))
+            # Whether the server created it or not, no money moved: nobody can start a
+            # transaction without its id, and the kiosk never starts an id it did not receive
+            # (an orphan left `created` is aborted later by the orphan sweep).
+            return self._not_executed(ref, Reason.NOT_CREATED, f"create answer lost: {exc}",
+                                      support_id=getattr(exc, "support_id", "") or None)
         return self._created(ref, stx.id, start_type, clock, deadline, progress)
 
     def _failed(self, ref: str, exc: Exception, *, sent: bool, amount: int,
@@ -149,9 +159,11 @@ class TopupProcedure(Resolver):
                 return TopupResult.from_row(row, SETTLED_OUTCOMES[row.state])
             if not sent:
                 return self._not_executed(ref, Reason.INTERRUPTED, detail)
+            if not row.stx_id:
+                # Start is only ever sent for a journaled id: nothing can have moved.
+                return self._not_executed(ref, Reason.NOT_CREATED, detail)
             self._note(ref, exc)
-            return self._unresolved(ref, Reason.UNRESOLVED_START if row.stx_id
-                                    else Reason.UNRESOLVED_CREATE)
+            return self._unresolved(ref, Reason.UNRESOLVED_START)
         except Exception:   # noqa: BLE001 - e.g. the journal itself: still name the reference
             log.exception("top-up %s: cannot record the failure in the journal", ref)
             cfg = self.config.topup

@@ -67,7 +67,8 @@ REASON_TEXT: dict[Reason, str] = {
                                 "service",
     Reason.API_UNREACHABLE: "the payment service cannot be reached; not charged",
     Reason.TECHNICAL_ERROR: "the payment service reported an error; not charged",
-    Reason.NOT_CREATED: "the payment service has no record of the top-up; not charged",
+    Reason.NOT_CREATED: "the payment service's answer to creating the top-up was lost, so no "
+                        "payment was started; not charged",
     Reason.START_REFUSED: "the payment service refused to carry out the top-up; not charged",
     Reason.PAYMENT_DECLINED: "the payment was declined; not charged",
     Reason.ABORTED: "the top-up was aborted; not charged",
@@ -94,21 +95,24 @@ ERROR_REASONS: dict[str, Reason] = {
     "ProductFormatException": Reason.AMOUNT_REFUSED,
     "ProductNotFoundException": Reason.CARD_UNKNOWN,
     "ProductMethodNotAllowedException": Reason.TECHNICAL_ERROR,
+    "ProductUnknownActionException": Reason.TECHNICAL_ERROR,   # the host lacks the endpoint
     "ProductUpdateFailedException": Reason.TECHNICAL_ERROR,
     "ProductDuplicateException": Reason.TECHNICAL_ERROR,
     "ProductSecurityException": Reason.SERVICE_UNAVAILABLE,
     "ProductBackendproviderException": Reason.SERVICE_UNAVAILABLE,
     "ProductPasscodeIncorrectException": Reason.CARD_PASSCODE,
 }
-# Internal codes are more specific than names and win over them.
+# The error names that say too little on their own: for these (and for names this kiosk does
+# not know) the internal code refines the outcome. Every other name decides by itself - the
+# reference says to branch on `error` first; `code` may be an int, text or absent.
+GENERIC_ERRORS = frozenset({"ProductException", "ProductNotAllowedException"})
 CODE_REASONS: dict[int, Reason] = {
     1001: Reason.AMOUNT_REFUSED,  # invalid params: card and form are checked locally first
     1003: Reason.TECHNICAL_ERROR,  # transaction creation failed
     1007: Reason.REVERSAL_FAILED,  # could not cancel loyalty transaction
     2003: Reason.SERVICE_UNAVAILABLE,  # valid auth token required
 }
-# 1016 "card validation failed": which card problem, by the error's name; any other name
-# (e.g. ProductNotAllowedException) means the card is not valid at this merchant.
+# 1016 "card validation failed" under a generic name means the card is not valid here.
 CARD_VALIDATION_FAILED = 1016
 CARD_ERROR_REASONS: dict[str, Reason] = {
     "ProductNotFoundException": Reason.CARD_UNKNOWN,
@@ -118,16 +122,18 @@ CARD_ERROR_REASONS: dict[str, Reason] = {
 
 
 def reason_for_api_error(error: ApiError, call: str = "create") -> Reason:
-    """The customer outcome of a definite refusal by the API.
+    """The customer outcome of a definite refusal by the API: by its name first.
 
     `call` matters for "not found": on create it is the card; on start, the transaction.
     """
+    named = ERROR_REASONS.get(error.error)
+    if named is None or error.error in GENERIC_ERRORS:
+        if error.code == CARD_VALIDATION_FAILED:
+            return Reason.CARD_FOREIGN
+        named = CODE_REASONS.get(error.code or -1, named or Reason.TECHNICAL_ERROR)
     if error.code == CARD_VALIDATION_FAILED:
-        # 1016 is the code of every card refusal; the name tells which one.
-        return CARD_ERROR_REASONS.get(error.error, Reason.CARD_FOREIGN)
-    if error.code in CODE_REASONS:
-        return CODE_REASONS[error.code]
-    reason = ERROR_REASONS.get(error.error, Reason.TECHNICAL_ERROR)
-    if call != "create" and reason in (Reason.CARD_UNKNOWN, Reason.AMOUNT_REFUSED):
+        # A card refusal: the name tells which one, whatever the call.
+        return CARD_ERROR_REASONS.get(error.error, named)
+    if call != "create" and named in (Reason.CARD_UNKNOWN, Reason.AMOUNT_REFUSED):
         return Reason.START_REFUSED
-    return reason
+    return named

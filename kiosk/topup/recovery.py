@@ -112,7 +112,10 @@ class Recovery(Resolver):
             assert row.stx_id
             return self._resolve_started(ref, row.stx_id, clock, None, abort_now=True,
                                          interrupted=True)
-        if row.stx_id is None:  # INTENT, or UNKNOWN after create
-            return self._resolve_create(ref, clock, None)
+        if row.stx_id is None:  # INTENT, or UNKNOWN after create (journals of older kiosks)
+            # Start is only sent for a journaled id: no money moved. An orphan the server may
+            # have created is left to the orphan sweep (cleanup, not money).
+            return self._not_executed(ref, Reason.NOT_CREATED,
+                                      "the kiosk stopped before a transaction id was journaled")
         # STARTING, or UNKNOWN after start
         return self._resolve_started(ref, row.stx_id, clock, None, interrupted=True)

@@ -6,62 +6,24 @@ from typing import Callable
 
 from kiosk.journal import State, TopupRow
 from kiosk.secuconnect.errors import ApiError, SecuconnectError
-from kiosk.secuconnect.models import ModelError, SmartTransaction
+from kiosk.secuconnect.models import STATUS_CREATED, ModelError, SmartTransaction
 from kiosk.topup.backoff import Backoff
 from kiosk.topup.core import ServiceCore
 from kiosk.topup.reasons import Reason, reason_for_api_error
 from kiosk.topup.results import TopupResult
 
-# How many times a lost create must be searched without a hit, and a lost start read as still
-# "created", before the kiosk concludes it did not run (a slow request may still be in flight).
-NOT_FOUND_CONFIRMATIONS = 3
+# How many times a lost start must read as still "created" before the kiosk aborts it (a slow
+# request may still be in flight).
 CREATED_READS_BEFORE_ABORT = 3
 
 
 class Resolver(ServiceCore):
-    """Reads the API until a lost create or start is settled, or its deadline passes."""
+    """Reads the API until a lost start is settled, or its deadline passes.
 
-    def _resolve_create(self, ref: str, clock: Backoff, deadline: float | None, *,
-                        then_start: Callable[[str], TopupResult] | None = None) -> TopupResult:
-        """Find a create whose answer was lost, by our reference in merchantRef.
-
-        `then_start`: the customer is still waiting, so a transaction found "created" in time
-        is started by it (given the transaction id) rather than abandoned.
-        """
-        misses = 0
-        while True:
-            try:
-                found = self.client.find_by_merchant_ref(ref)
-            except (SecuconnectError, ModelError) as exc:
-                self._note(ref, exc)
-                if self._expired(deadline):
-                    return self._unresolved(ref, Reason.UNRESOLVED_CREATE)
-                clock.pause()
-                continue
-            row = self._row(ref)
-            mine = [stx for stx in found if stx.merchant_ref == ref]
-            if not mine:
-                misses += 1
-                if misses >= NOT_FOUND_CONFIRMATIONS:
-                    return self._not_executed(ref, Reason.NOT_CREATED,
-                                              "the payment service has no transaction with "
-                                              "this reference")
-                if self._expired(deadline):
-                    return self._unresolved(ref, Reason.UNRESOLVED_CREATE)
-                clock.pause()
-                continue
-            if any(stx.amount != row.amount for stx in mine) or len(mine) > 1:
-                return self._mismatch(ref, mine)
-            stx = mine[0]
-            if stx.status == "created" and then_start is not None and not self._expired(deadline):
-                # The customer is still here and start was never sent: carry on.
-                return then_start(stx.id)
-            self.journal.advance(ref, State.UNKNOWN, stx_id=stx.id)
-            if stx.status == "created":
-                # Start was never sent for this reference: abandon the transaction.
-                return self._resolve_started(ref, stx.id, clock, deadline, abort_now=True,
-                                             interrupted=deadline is None, seen=stx)
-            return self._resolve_started(ref, stx.id, clock, deadline, seen=stx)
+    Only the transaction's own status decides, read by its id: "ok" is credited, "failed" and
+    "aborted" are not executed, "cancelled" is reversed; any other word (documented or not)
+    is read again until the deadline, then handed over as a claim - never called failed.
+    """
 
     def _resolve_started(
         self,
@@ -112,7 +74,7 @@ class Resolver(ServiceCore):
                 return self._mismatch(ref, [stx])
             if stx.succeeded:
                 return self._confirm(ref, stx, progress)
-            if stx.status == "created":
+            if stx.status == STATUS_CREATED:
                 created_reads += 1
                 if first_created is None:
                     first_created = self._monotonic()
@@ -146,12 +108,15 @@ class Resolver(ServiceCore):
                     reason = Reason.ABORTED
                 return self._not_executed(ref, reason, f"transaction {stx_id} is {stx.status}",
                                           support_id=refusal.support_id if refusal else None)
+            elif stx.reversed:
+                return self._not_executed(ref, Reason.PAYMENT_REVERSED,
+                                          f"transaction {stx_id} is {stx.status}")
             elif stx.status == "approved" and refusal is not None and row.start_type == "cashless":
                 # The terminal took the payment but the top-up was refused: reverse it.
                 return self._reverse(ref, stx_id, clock, deadline)
             else:
-                # In progress (STATUS_IN_PROGRESS), or a status word this kiosk does not know:
-                # either way not settled, and never "failed".
+                # In progress, an e-commerce word, or a word this kiosk does not know: either
+                # way not settled - read again, then claim; never "failed".
                 now = self._monotonic()
                 in_progress_since = in_progress_since if in_progress_since is not None else now
                 if deadline is None and now - in_progress_since >= self.stuck_after_s:
@@ -178,22 +143,40 @@ class Resolver(ServiceCore):
 
     def _reverse(self, ref: str, stx_id: str, clock: Backoff,
                  deadline: float | None) -> TopupResult:
-        """Cancel a payment that went through while the top-up did not."""
+        """Cancel a payment that went through while the top-up did not.
+
+        Whatever the cancel answers (a transaction or `{"result": ...}`), only a read that
+        shows the transaction cancelled makes it "reversed". A refusal (e.g. 1007: not the
+        card's last transaction) is a claim at once, not a retry loop; an accepted cancel is
+        only read again, never sent twice; a lost answer is sent again after a pause.
+        """
+        accepted = False
+        refused: Exception | None = None
         while True:
-            try:
-                self.client.cancel(stx_id)
-            except ApiError as exc:
-                return self._claim(ref, Reason.REVERSAL_FAILED, str(exc), exc.support_id or None)
-            except (SecuconnectError, ModelError) as exc:
-                self._note(ref, exc)
+            if not accepted and refused is None:
+                try:
+                    answer = self.client.cancel(stx_id)
+                except ApiError as exc:
+                    self._note(ref, exc)
+                    refused = exc
+                except (SecuconnectError, ModelError) as exc:
+                    self._note(ref, exc)
+                else:
+                    accepted = answer.accepted
+                    if not accepted:
+                        refused = RuntimeError(f"cancel of {stx_id} answered result false")
             try:
                 stx = self.client.get_transaction(stx_id)
             except (SecuconnectError, ModelError) as exc:
                 self._note(ref, exc)
             else:
-                if stx.status in ("cancelled", "canceled"):
+                if stx.reversed:
                     return self._not_executed(ref, Reason.PAYMENT_REVERSED,
-                                              f"transaction {stx_id} cancelled")
+                                              f"transaction {stx_id} {stx.status}")
+                if refused is not None:
+                    return self._claim(ref, Reason.REVERSAL_FAILED,
+                                       f"{refused}; transaction {stx_id} reads {stx.status}",
+                                       getattr(refused, "support_id", "") or None)
             if self._expired(deadline):
                 return self._unresolved(ref, Reason.UNRESOLVED_START)
             clock.pause()

@@ -42,10 +42,11 @@ class Backend(Protocol):
                     start_type: Literal["cash", "cashless"], with_receipt: bool) -> TopupOutcome:
         """Run the whole money-moving procedure (journal + API) and say how it ended."""
 
-    def print_receipt(self, reference: str) -> PrintResult:
-        """Print the receipt of the top-up with this kiosk reference."""
+    def print_receipt(self, reference: str, language: str = "de") -> PrintResult:
+        """Print the receipt of the top-up with this kiosk reference, in the customer's language."""
 
-    def print_slip(self, reference: str, kind: Literal["claim", "not_charged"]) -> PrintResult:
+    def print_slip(self, reference: str, kind: Literal["claim", "not_charged"],
+                   language: str = "de") -> PrintResult:
         """Print a claim or "not charged" slip for this reference."""
 
     def reprint_last(self) -> PrintResult:
@@ -83,9 +84,9 @@ def _execute(backend: Backend, c: Command) -> Event | None:
         return TopupFinished(c.request, backend.start_topup(c.number, c.amount_cents,
                                                             c.start_type, c.with_receipt))
     if isinstance(c, PrintReceipt):
-        return Printed(c.request, backend.print_receipt(c.reference))
+        return Printed(c.request, backend.print_receipt(c.reference, c.language))
     if isinstance(c, PrintSlip):
-        return Printed(c.request, backend.print_slip(c.reference, c.kind))
+        return Printed(c.request, backend.print_slip(c.reference, c.kind, c.language))
     if isinstance(c, ReprintLast):
         return Printed(c.request, backend.reprint_last())
     if isinstance(c, PrintTestPage):

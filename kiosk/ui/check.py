@@ -1,4 +1,5 @@
-"""Automatic checks of a rendered frame: clipped or overflowing text, contrast, touch targets."""
+"""Automatic checks of a rendered frame: clipped or overflowing text, contrast, touch targets,
+and key figures that large-text mode must never make smaller."""
 
 from __future__ import annotations
 
@@ -79,6 +80,27 @@ def check_frame(surface: pygame.Surface, frame: Frame, layout: Layout, theme: Th
         for b in buttons[i + 1:]:
             if a.rect.colliderect(b.rect):
                 problems.append(f"buttons {a.name!r} and {b.name!r} overlap")
+    return problems
+
+
+# Texts a customer came for: amounts, balances, the typed entry, keypad digits. Their widget
+# names: "value" / "value:<label>" (result and label-value panels), "entry" (other amount),
+# "amount:<cents>" (preset buttons), "digit:<d>" (keypad keys).
+KEY_FIGURE_PREFIXES = ("value", "entry", "amount:", "digit:")
+
+
+def is_key_figure(name: str) -> bool:
+    return name.startswith(KEY_FIGURE_PREFIXES)
+
+
+def check_large_text(normal: Frame, large: Frame) -> list[str]:
+    """Key figures drawn smaller in large-text mode than in normal mode (the same screen)."""
+    before = {t.name: t.px for t in normal.texts if is_key_figure(t.name) and t.text.strip()}
+    problems = []
+    for t in large.texts:
+        if t.name in before and t.px < before[t.name]:
+            problems.append(f"key figure {t.name!r} ({t.text!r}) is {t.px} px in large text, "
+                            f"smaller than the {before[t.name]} px of normal text")
     return problems
 
 

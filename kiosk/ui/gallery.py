@@ -18,7 +18,7 @@ from kiosk.flow import (
 from kiosk.flow_events import (
     CardProblemReason, JournalRow, PrinterState, PrintResult, SetupNeeded, TopupOutcome,
 )
-from kiosk.ui.check import check_frame
+from kiosk.ui.check import check_frame, check_large_text
 from kiosk.ui.render import Look, build_frame, render
 from kiosk.ui.settings import flow_settings, look as look_of
 
@@ -99,6 +99,7 @@ def sample_states(settings: Settings) -> dict[str, State]:
             "sudo nano /etc/kiosk/client_secret")),
         "registration": at(Screen.REGISTRATION, registration=Registration(
             "WXYZ-4711", "https://connect.secucard.com/device")),
+        "card_easy_view": replace(at(Screen.CARD, session=card), easy_view=True),
         "countdown": replace(at(Screen.AMOUNT, session=card),
                              last_input=NOW - settings.idle_timeout_s + 7),
         "card_balance_slip": at(Screen.CARD, session=replace(
@@ -161,13 +162,19 @@ def render_gallery(out_dir: str | os.PathLike[str], config: Config | None = None
                 if name == "paying_cashless":
                     s = replace(settings, start_type="cashless")
                 state = replace(state, language=language)  # type: ignore[arg-type]
+                problems: list[str] = []
+                if look.large_text:
+                    normal = replace(look, large_text=False)
+                    reference = render(surface, state, s, normal, NOW, phase=0.35)
                 frame = render(surface, state, s, look, NOW, phase=0.35)
                 _, layout, theme = build_frame(state, s, look, size, NOW)
-                problems = tuple(check_frame(surface, frame, layout, theme))
+                problems += check_frame(surface, frame, layout, theme)
+                if look.large_text:
+                    problems += check_large_text(reference, frame)
                 path = out / f"{size[0]}x{size[1]}-{language}-{name}.png"
                 if save:
                     pygame.image.save(surface, str(path))
-                shots.append(Shot(name, size, language, path, problems))
+                shots.append(Shot(name, size, language, path, tuple(problems)))
     return shots
 
 

@@ -8,6 +8,12 @@ from dataclasses import dataclass
 import pygame
 
 MIN_TARGET_MM = 9.0
+# Large text grows what people read (body, labels, buttons, figures); titles, already larger
+# than large body text, keep their size, so that they do not push the key figures (amounts,
+# balances) into less room.
+# kiosk.ui.check.check_large_text holds every screen to that.
+LARGE_SCALE = {"huge": 1.3, "title": 1.0, "body": 1.3, "button": 1.3, "small": 1.3,
+               "header": 1.2}
 
 
 @dataclass(frozen=True)
@@ -52,10 +58,10 @@ class Layout:
         return max(self.min_target, round(self.base * 0.15))
 
     def px(self, role: str) -> int:
-        """Font size in pixels for a text role; large-text mode scales everything up."""
+        """Font size in pixels for a text role; large-text mode scales it up by LARGE_SCALE."""
         factor = {"huge": 0.13, "title": 0.075, "body": 0.052, "button": 0.052,
                   "small": 0.040, "header": 0.040}[role]
-        scale = 1.3 if self.large_text else 1.0
+        scale = LARGE_SCALE[role] if self.large_text else 1.0
         return max(14, round(self.base * factor * scale))
 
     @property

@@ -174,6 +174,14 @@ class KioskUi:
         pygame.event.post(pygame.event.Event(STOP_EVENT))
         self._wake.set()
 
+    def stop_from_signal(self) -> None:
+        """stop() for a signal handler: only posts (the loop sees it within one poll).
+
+        The handler runs on the main thread between two bytecodes, possibly inside
+        `_wake.wait()`/`clear()` with the event's lock held; `_wake.set()` there would wait for
+        that lock for ever."""
+        pygame.event.post(pygame.event.Event(STOP_EVENT))
+
     # --- the loop -------------------------------------------------------------------------------
 
     def run(self) -> None:

@@ -45,6 +45,8 @@ class Look:
 
 def build_frame(state: State, settings: Settings, look: Look, size: tuple[int, int],
                 now: float, phase: float = 0.0) -> tuple[Frame, Layout, Theme]:
+    if state.easy_view:     # the customer's choice for this session, over the configuration
+        look = Look(look.dpi, high_contrast=True, large_text=True)
     layout = Layout(size[0], size[1], look.dpi, look.large_text)
     ctx = Ctx(state, settings, layout, look.theme, now, phase)
     return Frame(builder(state.screen)(ctx)), layout, look.theme
@@ -55,9 +57,10 @@ def default_focus(frame: Frame) -> Button | None:
     for b in buttons:
         if b.default:
             return b
-    # Otherwise the first button that is not the language toggle, then the toggle.
-    others = [b for b in buttons if b.name != "language"]
-    return (others or buttons or [None])[0]
+    # Otherwise the first button that is not a header toggle, then the language toggle.
+    others = [b for b in buttons if b.name not in ("language", "view")]
+    language = [b for b in buttons if b.name == "language"]
+    return (others or language or buttons or [None])[0]
 
 
 def render(surface: pygame.Surface, state: State, settings: Settings, look: Look, now: float,

@@ -22,9 +22,9 @@ STRINGS: dict[str, str] = {
     "card.balance": "Aktuelles Guthaben",
     "card.topup": "Guthaben aufladen",
     "card.balance_slip": "Guthabenbeleg",
-    "card.slip_printing": "Ihr Guthabenbeleg wird gedruckt\u00a0…",
-    "card.slip_printed": "Bitte entnehmen Sie Ihren Guthabenbeleg.",
-    "card.slip_failed": "Der Guthabenbeleg konnte leider nicht gedruckt werden.",
+    "card.slip_printing": "Beleg wird gedruckt\u00a0…",
+    "card.slip_printed": "Beleg entnehmen",
+    "card.slip_failed": "Beleg nicht gedruckt",
 
     "pin.title": "PIN eingeben",
     "pin.prompt": "Bitte geben Sie die PIN Ihrer Karte ein.",
@@ -90,8 +90,8 @@ STRINGS: dict[str, str] = {
     "done.title": "Fertig – vielen Dank!",
     "done.balance": "Neues Guthaben",
     "done.take_receipt": "Bitte nehmen Sie Ihren Beleg.",
-    "done.no_receipt": "Ihre Aufladung ist gebucht. Referenz: {reference}",
-    "done.print_failed": "Ihre Aufladung ist gebucht, aber der Beleg konnte nicht gedruckt werden. Das Personal kann ihn nachdrucken. Referenz: {reference}",
+    "done.no_receipt": "Ihre Aufladung ist gebucht. Einen Beleg druckt Ihnen das Personal mit dieser Referenz nach.",
+    "done.print_failed": "Ihre Aufladung ist gebucht, aber der Beleg konnte nicht gedruckt werden. Das Personal druckt ihn mit dieser Referenz nach.",
 
     "rejected.title": "Diese Karte kann hier nicht aufgeladen werden",
     "reject.unknown": "Diese Karte ist bei uns nicht bekannt.",
@@ -106,13 +106,17 @@ STRINGS: dict[str, str] = {
     "reject.pin_tries": "Die PIN wurde dreimal falsch eingegeben. Bitte wenden Sie sich an das Personal.",
 
     "not_charged.title": "Es wurde nichts abgebucht",
-    "not_charged.not_charged": "Die Aufladung wurde nicht ausgeführt.",
-    "not_charged.refused": "Die Aufladung wurde abgelehnt.",
-    "not_charged.unreachable": "Das Kartensystem ist gerade nicht erreichbar. Bitte versuchen Sie es später noch einmal.",
-    "not_charged.slip": "Bitte nehmen Sie den Beleg darüber mit.",
+    # What happened (when the reason has no sentence of its own), then what to do.
+    "not_charged.not_charged": "Ihre Karte wurde nicht aufgeladen.",
+    "not_charged.refused": "Ihre Karte wurde nicht aufgeladen.",
+    "not_charged.unreachable": "Das Kartensystem ist gerade nicht erreichbar.",
+    "not_charged.next_not_charged": "Sie können es gleich noch einmal versuchen.",
+    "not_charged.next_refused": "Bitte wählen Sie einen anderen Betrag oder fragen Sie das Personal.",
+    "not_charged.next_unreachable": "Bitte versuchen Sie es später noch einmal.",
+    "not_charged.slip": "Bitte nehmen Sie den Beleg mit; Sie können es gleich noch einmal versuchen.",
 
-    "claim.title": "Bitte wenden Sie sich an das Personal",
-    "claim.text": "Ihre Aufladung konnte nicht sofort abgeschlossen werden. Ihr Geld geht nicht verloren.",
+    "claim.title": "Ihre Aufladung ist noch nicht abgeschlossen",
+    "claim.text": "Ihr Geld geht nicht verloren: Das Personal schließt die Aufladung für Sie ab.",
     "claim.slip": "Bitte zeigen Sie dem Personal den Beleg und bewahren Sie ihn auf.",
     "claim.write_down": "Bitte notieren Sie die Referenz und nennen Sie sie dem Personal.",
 
@@ -145,6 +149,7 @@ STRINGS: dict[str, str] = {
 
     "reference": "Referenz",
     "slip.printing": "Ein Beleg wird gedruckt\u00a0…",
+    "reference.line": "Referenz: {code}",
 
     "out_of_service.title": "Außer Betrieb",
     "out_of_service.text": "Diese Station ist gerade nicht verfügbar. Bitte versuchen Sie es später noch einmal.",

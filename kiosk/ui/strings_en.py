@@ -22,9 +22,9 @@ STRINGS: dict[str, str] = {
     "card.balance": "Current balance",
     "card.topup": "Top up balance",
     "card.balance_slip": "Balance slip",
-    "card.slip_printing": "Printing your balance slip\u00a0…",
-    "card.slip_printed": "Please take your balance slip.",
-    "card.slip_failed": "Sorry, the balance slip could not be printed.",
+    "card.slip_printing": "Printing slip\u00a0…",
+    "card.slip_printed": "Take your slip",
+    "card.slip_failed": "Slip not printed",
 
     "pin.title": "Enter your PIN",
     "pin.prompt": "Please enter your card's PIN.",
@@ -90,8 +90,8 @@ STRINGS: dict[str, str] = {
     "done.title": "Done – thank you!",
     "done.balance": "New balance",
     "done.take_receipt": "Please take your receipt.",
-    "done.no_receipt": "Your top-up is booked. Reference: {reference}",
-    "done.print_failed": "Your top-up is booked, but the receipt could not be printed. The staff can reprint it. Reference: {reference}",
+    "done.no_receipt": "Your top-up is booked. The staff can print you a receipt with this reference.",
+    "done.print_failed": "Your top-up is booked, but the receipt could not be printed. The staff can reprint it with this reference.",
 
     "rejected.title": "This card cannot be topped up here",
     "reject.unknown": "This card is not registered with us.",
@@ -106,13 +106,16 @@ STRINGS: dict[str, str] = {
     "reject.pin_tries": "The PIN was entered wrongly three times. Please ask the staff for help.",
 
     "not_charged.title": "You have not been charged",
-    "not_charged.not_charged": "The top-up was not carried out.",
-    "not_charged.refused": "The top-up was refused.",
-    "not_charged.unreachable": "The card system cannot be reached right now. Please try again later.",
-    "not_charged.slip": "Please take the receipt confirming this.",
+    "not_charged.not_charged": "Your card was not topped up.",
+    "not_charged.refused": "Your card was not topped up.",
+    "not_charged.unreachable": "The card system cannot be reached right now.",
+    "not_charged.next_not_charged": "You can try again right away.",
+    "not_charged.next_refused": "Please choose another amount or ask the staff.",
+    "not_charged.next_unreachable": "Please try again later.",
+    "not_charged.slip": "Please take the slip; you can try again right away.",
 
-    "claim.title": "Please ask the staff for help",
-    "claim.text": "Your top-up could not be completed right away. Your money is not lost.",
+    "claim.title": "Your top-up is not finished yet",
+    "claim.text": "Your money is not lost: the staff will complete the top-up for you.",
     "claim.slip": "Please show the receipt to the staff and keep it.",
     "claim.write_down": "Please note the reference and give it to the staff.",
 
@@ -145,6 +148,7 @@ STRINGS: dict[str, str] = {
 
     "reference": "Reference",
     "slip.printing": "Printing a receipt\u00a0…",
+    "reference.line": "Reference: {code}",
 
     "out_of_service.title": "Out of service",
     "out_of_service.text": "This kiosk is not available right now. Please try again later.",

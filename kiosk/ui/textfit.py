@@ -74,6 +74,17 @@ def _hyphen_pieces(word: str, f: pygame.font.Font, width: int) -> list[str] | No
     return pieces
 
 
+def _fit_at(text: str, width: int, height: int, size: int, bold: bool, max_lines: int
+            ) -> FittedText | None:
+    """The text wrapped at `size`, or None when it does not fit the box."""
+    f = font(size, bold)
+    lines = _wrap(text, f, width)
+    if lines is None or (max_lines and len(lines) > max_lines):
+        return None
+    w, h, lh = _block(lines, f)
+    return FittedText(tuple(lines), size, bold, lh, w, h, True) if h <= height else None
+
+
 def _block(lines: list[str], f: pygame.font.Font) -> tuple[int, int, int]:
     line_height = f.get_linesize()
     width = max((f.size(line)[0] for line in lines), default=0)
@@ -86,15 +97,25 @@ def fit_text(text: str, width: int, height: int, px: int, bold: bool = False,
              max_lines: int = 0, min_px: int = MIN_PX) -> FittedText:
     """The largest size <= px at which `text` wraps into width x height (and max_lines)."""
     size = max(int(px), min_px)
+    too_big = 0
     while True:
-        f = font(size, bold)
-        lines = _wrap(text, f, width)
-        if lines is not None and (not max_lines or len(lines) <= max_lines):
-            w, h, lh = _block(lines, f)
-            if h <= height:
-                return FittedText(tuple(lines), size, bold, lh, w, h, True)
+        fitted = _fit_at(text, width, height, size, bold, max_lines)
+        if fitted is not None:
+            # Shrinking in steps can overshoot: the sizes between this one and the last that
+            # did not fit are tried too, so a box gets the same size whatever size it was
+            # asked for above it (large-text mode must not end a pixel smaller).
+            low, high = size, too_big or size + 1
+            while high - low > 1:
+                mid = (low + high) // 2
+                better = _fit_at(text, width, height, mid, bold, max_lines)
+                if better is not None:
+                    low, fitted = mid, better
+                else:
+                    high = mid
+            return fitted
         if size <= min_px:
             break
+        too_big = size
         size = max(min_px, int(size * SHRINK))
     # Does not fit even at the smallest size: report it; the layout checker flags this.
     f = font(min_px, bold)

@@ -12,15 +12,13 @@ def build(ctx: Ctx) -> list[Widget]:
     # the claim slip and in the journal for the staff; the customer cannot act on it.
     session = ctx.state.session
     outcome = session.outcome
-    reference = outcome.reference if outcome and outcome.reference else "–"
-    lines = [ctx.t("claim.text")]
     printed = session.printed
     if session.with_receipt and printed is None:
-        lines += [ctx.t("slip.printing"), ctx.t("claim.slip")]
+        next_step = f"{ctx.t('slip.printing')} {ctx.t('claim.slip')}"
     elif session.with_receipt and printed is not None and printed.ok:
-        lines.append(ctx.t("claim.slip"))
+        next_step = ctx.t("claim.slip")
     else:
-        lines.append(ctx.t("claim.write_down"))
-    return result(ctx, "info", "claim.title", "\n".join(lines),
-                  value_label=ctx.t("reference"), value=reference,
-                  value_lines=2)  # a UUID breaks after a hyphen rather than shrink
+        next_step = ctx.t("claim.write_down")
+    reference = outcome.reference if outcome and outcome.reference else ""
+    return result(ctx, "info", "claim.title", f"{ctx.t('claim.text')}\n{next_step}",
+                  reference=reference)

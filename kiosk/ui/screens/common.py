@@ -35,13 +35,16 @@ class Ctx:
 
 
 def header(ctx: Ctx) -> list[Widget]:
-    """Brand (or the idle countdown) on the left, the language toggle on the right."""
+    """Brand (or the idle countdown) on the left; the view toggle (large text and high
+    contrast) and the language toggle on the right."""
     lay, th = ctx.layout, ctx.theme
     h = lay.header_height
     pad = max(4, min((h - lay.min_target) // 2, round(h * 0.12)))
-    toggle_w = max(lay.min_target * 2, round(lay.width * (0.3 if lay.portrait else 0.2)))
+    toggle_w = max(lay.min_target * 2, round(lay.width * (0.25 if lay.portrait else 0.2)))
     toggle = pygame.Rect(lay.width - lay.margin - toggle_w, pad, toggle_w, h - 2 * pad)
-    left = pygame.Rect(lay.margin, pad, toggle.left - 2 * lay.margin, h - 2 * pad)
+    view_w = max(round(lay.min_target * 1.6), round(lay.width * 0.12))
+    view = pygame.Rect(toggle.left - lay.gap - view_w, pad, view_w, h - 2 * pad)
+    left = pygame.Rect(lay.margin, pad, view.left - 2 * lay.margin, h - 2 * pad)
     seconds = countdown(ctx.state, ctx.settings, ctx.now)
     widgets: list[Widget] = [Panel(pygame.Rect(0, 0, lay.width, h), th.header)]
     widgets.append(Panel(pygame.Rect(0, h - 2, lay.width, 2), th.outline))
@@ -53,6 +56,11 @@ def header(ctx: Ctx) -> list[Widget]:
         widgets.append(Text(left, ctx.t("countdown", seconds=seconds), lay.px("header"),
                             th.error, bold=True, valign="middle", max_lines=2,
                             name="countdown"))
+    # "Aa" and a half-filled circle, in any language: bigger letters, stronger contrast. It
+    # shows as pressed (filled) while on, so a customer sees how to switch it off again.
+    widgets.append(Button(view, "Aa\u00a0◐", Action.TOGGLE_VIEW,
+                          kind="primary" if ctx.state.easy_view else "secondary",
+                          px=lay.px("header"), name="view"))
     widgets.append(Button(toggle, ctx.t("language.toggle"), Action.TOGGLE_LANGUAGE,
                           kind="secondary", px=lay.px("header"), name="language"))
     return widgets

@@ -10,15 +10,15 @@ from kiosk.ui.widgets import Widget
 def build(ctx: Ctx) -> list[Widget]:
     session = ctx.state.session
     outcome = session.outcome
-    reference = outcome.reference if outcome else ""
+    reference = ""     # shown (as the short code) only when there is no receipt to carry it
     if not session.with_receipt:
-        message = ctx.t("done.no_receipt", reference=reference)
+        message, reference = ctx.t("done.no_receipt"), outcome.reference if outcome else ""
     elif session.printed is not None and not session.printed.ok:
-        message = ctx.t("done.print_failed", reference=reference)
+        message, reference = ctx.t("done.print_failed"), outcome.reference if outcome else ""
     else:
         message = ctx.t("done.take_receipt")
     balance = outcome.new_balance_cents if outcome else None
     return result(ctx, "ok", "done.title", message,
                   value_label=ctx.t("done.balance") if balance is not None else "",
                   value=ctx.money(balance) if balance is not None else "",
-                  button_key="button.finish")
+                  button_key="button.finish", reference=reference)

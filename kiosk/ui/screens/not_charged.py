@@ -9,21 +9,22 @@ from kiosk.ui.widgets import Widget
 
 
 def build(ctx: Ctx) -> list[Widget]:
+    # One calm sentence of what happened (the reason, when it has words for the customer),
+    # one of what to do; the short reference for the staff.
     session = ctx.state.session
     outcome = session.outcome
     kind = outcome.kind if outcome else "unreachable"
-    lines = [ctx.t(f"not_charged.{kind}")]
     if outcome and has(ctx.state.language, f"reason.{outcome.reason}"):
-        reason = ctx.t(f"reason.{outcome.reason}")
-        if reason not in lines[0]:      # "unreachable" already says the same sentence
-            lines.append(reason)
-    if kind == "not_charged" and session.with_receipt:
-        printed = session.printed
-        if printed is None:
-            lines.append(ctx.t("slip.printing"))
-        elif printed.ok:
-            lines.append(ctx.t("not_charged.slip"))
+        happened = ctx.t(f"reason.{outcome.reason}")
+    else:
+        happened = ctx.t(f"not_charged.{kind}")
+    printed = session.printed
+    if kind == "not_charged" and session.with_receipt and printed is None:
+        next_step = ctx.t("slip.printing")
+    elif kind == "not_charged" and session.with_receipt and printed.ok:  # type: ignore[union-attr]
+        next_step = ctx.t("not_charged.slip")
+    else:
+        next_step = ctx.t(f"not_charged.next_{kind}")
     reference = outcome.reference if outcome and outcome.reference else ""
-    return result(ctx, "info", "not_charged.title", "\n".join(lines),
-                  value_label=ctx.t("reference") if reference else "", value=reference,
-                  value_lines=2)  # a UUID breaks after a hyphen rather than shrink
+    return result(ctx, "info", "not_charged.title", f"{happened}\n{next_step}",
+                  reference=reference)

@@ -1,17 +1,24 @@
-"""Shared shape of result screens: icon, title, message, maybe a big value, one button."""
+"""Shared shape of result screens: icon, title, message, maybe a big value and the short
+reference, one button."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pygame
 
 from kiosk.flow_events import Action
+from kiosk.shortref import short_reference
 from kiosk.ui.screens.common import Ctx, footer, header, icon, paragraph, title
 from kiosk.ui.widgets import Panel, Text, Widget
 
 
 def result(ctx: Ctx, kind: str, title_key: str, message: str, *, value_label: str = "",
            value: str = "", button_key: str = "button.ok",
-           action: Action = Action.FINISH, value_lines: int = 1) -> list[Widget]:
+           action: Action = Action.FINISH, value_lines: int = 1,
+           reference: str = "") -> list[Widget]:
+    """`reference`: the top-up's full reference; its short code is shown in body text size
+    under the message (the code people read out, never the UUID)."""
     lay, th = ctx.layout, ctx.theme
     widgets = header(ctx)
     buttons: list[Widget] = []
@@ -34,12 +41,17 @@ def result(ctx: Ctx, kind: str, title_key: str, message: str, *, value_label: st
     top = max(head.rect.bottom, rest.top + side) + lay.gap
     area = pygame.Rect(rest.left, top, rest.width, rest.bottom - top)
     if value:
-        box_h = min(area.height // 2, round(lay.px("huge") * 1.3 + lay.px("small") * 1.4
-                                            + 3 * lay.gap))
+        # The figure first (it is what the customer came for): the message keeps room for
+        # two lines of normal-size text and the label its normal height whatever the mode,
+        # so large text never leaves the figure less room than normal text does.
+        normal = replace(lay, large_text=False)
+        keep = round(normal.px("body") * 2.5)
+        box_h = min(area.height - keep, round(lay.px("huge") * 1.3 + lay.px("small") * 1.4
+                                                + 3 * lay.gap))
         box = pygame.Rect(area.left, area.top, area.width, box_h)
         widgets.append(Panel(box, th.surface, th.outline, lay.radius))
         inner = box.inflate(-2 * lay.gap, -lay.gap)
-        label_h = round(lay.px("small") * 1.3)
+        label_h = round(normal.px("small") * 1.3)
         widgets.append(Text(pygame.Rect(inner.left, inner.top, inner.width, label_h),
                             value_label, lay.px("small"), th.muted, max_lines=1,
                             name="value_label"))
@@ -52,5 +64,12 @@ def result(ctx: Ctx, kind: str, title_key: str, message: str, *, value_label: st
     if beside_button is not None:
         area = pygame.Rect(area.left, area.top, beside_button.width,
                            beside_button.bottom - area.top)
+    if reference:
+        line_h = round(lay.px("body") * 1.4)
+        line = pygame.Rect(area.left, area.bottom - line_h, area.width, line_h)
+        widgets.append(Text(line, ctx.t("reference.line", code=short_reference(reference)),
+                            lay.px("body"), th.text, bold=True, valign="bottom", max_lines=1,
+                            name="reference"))
+        area = pygame.Rect(area.left, area.top, area.width, line.top - lay.gap - area.top)
     widgets.append(paragraph(ctx, area, message, name="message"))
     return widgets + buttons
