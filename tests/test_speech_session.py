@@ -181,7 +181,7 @@ def test_warning_more_time_volume_help(make_ui, clock, speech) -> None:
     assert speech.said[-1] == f"Lautstärke {round(speech.volume * 100)} Prozent."
     press(ui, pygame.K_KP_DIVIDE)
     assert speech.said[-1].startswith(
-        "Hilfe. Auswahl: Abbrechen, Guthabenbeleg, Guthaben aufladen, "
+        "Hilfe. Auswahl: Guthabenbeleg, Abbrechen, Guthaben aufladen, "
         "Große Schrift und starker Kontrast, English.")
     assert "Stern wiederholt, Schrägstrich gibt Hilfe" in speech.said[-1]
 
