@@ -87,6 +87,9 @@ class TopupConfig:
     )
     minimum: Cents = field(default=Cents(500), metadata=_check(lambda v: v > 0, "an amount > 0"))
     maximum: Cents = field(default=Cents(20000), metadata=_check(lambda v: v > 0, "an amount > 0"))
+    # The "other amount" keypad: 0.01 types cents like a till, 1.00 whole euros.
+    amount_step: Cents = field(default=Cents(1), metadata=_check(lambda v: v > 0,
+                                                                 "an amount > 0, e.g. 0.01"))
     currency: str = field(
         default="EUR", metadata=_check(lambda v: re.fullmatch(r"[A-Z]{3}", v), "an ISO code")
     )
@@ -148,6 +151,7 @@ class UiConfig:
     large_text: bool = False
     sound: bool = True
     idle_timeout_s: int = field(default=45, metadata=_check(lambda v: v >= 10, "seconds >= 10"))
+    done_timeout_s: int = field(default=15, metadata=_check(lambda v: v >= 3, "seconds >= 3"))
     admin_cards: tuple[str, ...] = ()
     # File holding the admin PIN (at least 6 digits); must not be readable by other users.
     admin_pin_file: str = ""

@@ -28,7 +28,11 @@ log = logging.getLogger(__name__)
 FLOW_EVENT = pygame.event.custom_type()     # carries a flow event posted from any thread
 STOP_EVENT = pygame.event.custom_type()
 ANIMATION_FPS = 10                           # calm progress: 10 frames a second is plenty
-TAP_DEBOUNCE_S = 0.15                        # resistive panels send down/up bursts
+# Resistive panels send down/up bursts within a few ms; a person tapping a digit twice needs
+# more than 80 ms, and every such tap must count.
+TAP_DEBOUNCE_S = 0.05
+SETTLE_S = 0.5          # after a screen change, touches are ignored: it is not yet seen
+REPEAT_GUARD_S = 1.0    # a tap again where the last screen-changing tap was is its echo
 # Drivers whose SDL_WaitEventTimeout really sleeps; elsewhere (kmsdrm, dummy) SDL polls every
 # millisecond inside it, so the loop pumps input at POLL_S instead and sleeps in between.
 BLOCKING_WAIT_DRIVERS = frozenset({"x11", "wayland", "windows", "cocoa"})
@@ -41,21 +45,53 @@ DIRECTIONS = {pygame.K_LEFT: (-1, 0), pygame.K_RIGHT: (1, 0), pygame.K_UP: (0, -
 
 
 class TapFilter:
-    """A tap is a press and release on the same button; bursts right after a tap are ignored."""
+    """A tap is a press and release on the same button of the same screen.
 
-    def __init__(self, debounce_s: float = TAP_DEBOUNCE_S) -> None:
+    Ignored: bursts right after a tap (panel bounce); touches in the first SETTLE_S of a new
+    screen (meant for the one before); and, for REPEAT_GUARD_S after a tap that changed the
+    screen, touches on the spot of that tap (the second half of a double tap). On one screen,
+    repeated taps (the same digit twice) all count.
+    """
+
+    def __init__(self, debounce_s: float = TAP_DEBOUNCE_S, settle_s: float = SETTLE_S,
+                 repeat_s: float = REPEAT_GUARD_S) -> None:
         self.debounce_s = debounce_s
+        self.settle_s = settle_s
+        self.repeat_s = repeat_s
         self.pressed: str | None = None
+        self.pressed_on = 0
+        self.screen = 0                       # counts screen changes
+        self.shown_at = -math.inf
         self.last_tap = -math.inf
+        self.last_spot: pygame.Rect | None = None
+        self.last_tap_on = 0
 
-    def down(self, button: Button | None, now: float) -> None:
-        self.pressed = button.name if button and now - self.last_tap >= self.debounce_s else None
+    def new_screen(self, now: float) -> None:
+        self.screen += 1
+        self.shown_at = now
+
+    def wait_needed(self, point: tuple[int, int], now: float) -> float:
+        """Seconds until a touch at `point` (logical) would be taken; 0 when it would now."""
+        wait = max(0.0, self.debounce_s - (now - self.last_tap),
+                   self.settle_s - (now - self.shown_at))
+        if (self.last_spot is not None and self.last_tap_on != self.screen
+                and self.last_spot.collidepoint(point)):
+            wait = max(wait, self.repeat_s - (now - self.last_tap))
+        return wait
+
+    def down(self, button: Button | None, point: tuple[int, int], now: float) -> None:
+        taken = button is not None and self.wait_needed(point, now) <= 0
+        self.pressed = button.name if taken and button is not None else None
+        self.pressed_on = self.screen
 
     def up(self, button: Button | None, now: float) -> bool:
-        hit = button is not None and self.pressed == button.name
+        hit = (button is not None and self.pressed == button.name
+               and self.pressed_on == self.screen)
         self.pressed = None
-        if hit:
+        if hit and button is not None:
             self.last_tap = now
+            self.last_spot = button.rect.copy()
+            self.last_tap_on = self.screen
         return hit
 
 
@@ -262,12 +298,16 @@ class KioskUi:
             self._drawn_key = None
 
     def _pointer(self, down: bool, point: tuple[int, int], now: float) -> None:
+        if self.state.screen != self.shown_screen:
+            # The flow moved on within this batch of events: test against what comes next,
+            # so the new screen's settle time applies.
+            self._redraw_if_changed(now)
         if self.frame is None:
             return
         self.keyboard_used = False
         button = hit_test(self.frame, point)
         if down:
-            self.taps.down(button, now)
+            self.taps.down(button, point, now)
             if button is None:
                 # A customer who sees the countdown touches the screen to stay.
                 self._feed(StillHere(), now)
@@ -325,6 +365,7 @@ class KioskUi:
         state = self.state
         if state.screen != self.shown_screen:
             self.shown_screen = state.screen
+            self.taps.new_screen(now)
             self.focus = None
             if state.screen in IDLE_SCREENS:
                 self.keyboard_used = False    # the next customer starts without a focus ring
