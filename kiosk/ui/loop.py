@@ -19,6 +19,7 @@ from kiosk.flow_events import Action, Command, Event, PlaySound, Press, StillHer
 from kiosk.ui.backend import Backend
 from kiosk.ui.display import Rotation
 from kiosk.ui.render import ANIMATED, Look, default_focus, render
+from kiosk.ui.screens.overlay import overlay_kind
 from kiosk.ui.sounds import Sounds
 from kiosk.ui.widgets import Button, Frame
 from kiosk.ui.worker import Worker
@@ -181,6 +182,7 @@ class KioskUi:
         self.played: list[str] = []
         self._drawn_key: object = None
         self.shown_screen: Screen | None = None
+        self._shown_view: tuple[Screen, str] | None = None
         self._started = clock()
 
     @classmethod
@@ -298,10 +300,9 @@ class KioskUi:
             self._drawn_key = None
 
     def _pointer(self, down: bool, point: tuple[int, int], now: float) -> None:
-        if self.state.screen != self.shown_screen:
-            # The flow moved on within this batch of events: test against what comes next,
-            # so the new screen's settle time applies.
-            self._redraw_if_changed(now)
+        # The flow may have moved on within this batch of events: test against what comes
+        # next, so that the new screen's settle time applies.
+        self._redraw_if_changed(now)
         if self.frame is None:
             return
         self.keyboard_used = False
@@ -363,9 +364,13 @@ class KioskUi:
 
     def _redraw_if_changed(self, now: float) -> None:
         state = self.state
+        view = (state.screen, overlay_kind(state, self.settings, now))
+        if view != self._shown_view:
+            # A sheet appearing or going counts as a new screen for taps, too.
+            self._shown_view = view
+            self.taps.new_screen(now)
         if state.screen != self.shown_screen:
             self.shown_screen = state.screen
-            self.taps.new_screen(now)
             self.focus = None
             if state.screen in IDLE_SCREENS:
                 self.keyboard_used = False    # the next customer starts without a focus ring

@@ -11,7 +11,7 @@ from kiosk.ui.layout import Layout
 from kiosk.ui.screens import (
     admin_journal, admin_menu, admin_pin, amount, attract, card, checking_card, checking_printer,
     claim, confirm, done, not_charged, other_amount, out_of_service, paying, printer_problem,
-    printing, registration, rejected,
+    overlay, printing, registration, rejected,
 )
 from kiosk.ui.screens.common import Builder, Ctx
 from kiosk.ui.theme import Theme, theme_for
@@ -61,7 +61,9 @@ def build_frame(state: State, settings: Settings, look: Look, size: tuple[int, i
                 now: float, phase: float = 0.0) -> tuple[Frame, Layout, Theme]:
     layout = Layout(size[0], size[1], look.dpi, look.large_text)
     ctx = Ctx(state, settings, layout, look.theme, now, phase)
-    return Frame(BUILDERS[state.screen](ctx)), layout, look.theme
+    builder = overlay.build if overlay.overlay_kind(state, settings, now) else \
+        BUILDERS[state.screen]
+    return Frame(builder(ctx)), layout, look.theme
 
 
 def default_focus(frame: Frame) -> Button | None:

@@ -1,4 +1,4 @@
-"""What every screen shares: render context, header (brand, countdown, language), footers."""
+"""What every screen shares: render context, header (back, brand, language), footers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Callable
 
 import pygame
 
-from kiosk.flow import Settings, State, countdown
+from kiosk.flow import Screen, Settings, State
 from kiosk.flow_events import Action
 from kiosk.money import format_amount
 from kiosk.ui.layout import Layout, split_rows
@@ -34,28 +34,50 @@ class Ctx:
         return format_amount(cents, self.settings.currency).replace(" ", "\u00a0")
 
 
+# Customer screens with a way back: "Zurück" sits in one place on all of them, the header's
+# left corner, far from the primary buttons at the bottom right.
+BACK_SCREENS = frozenset({Screen.CARD, Screen.AMOUNT, Screen.OTHER_AMOUNT, Screen.CONFIRM})
+
+
 def header(ctx: Ctx) -> list[Widget]:
-    """Brand (or the idle countdown) on the left, the language toggle on the right."""
+    """"Zurück" (where there is a way back) and the brand on the left, the language toggle on
+    the right."""
     lay, th = ctx.layout, ctx.theme
     h = lay.header_height
     pad = max(4, min((h - lay.min_target) // 2, round(h * 0.12)))
     toggle_w = max(lay.min_target * 2, round(lay.width * (0.3 if lay.portrait else 0.2)))
     toggle = pygame.Rect(lay.width - lay.margin - toggle_w, pad, toggle_w, h - 2 * pad)
     left = pygame.Rect(lay.margin, pad, toggle.left - 2 * lay.margin, h - 2 * pad)
-    seconds = countdown(ctx.state, ctx.settings, ctx.now)
     widgets: list[Widget] = [Panel(pygame.Rect(0, 0, lay.width, h), th.header)]
     widgets.append(Panel(pygame.Rect(0, h - 2, lay.width, 2), th.outline))
-    if seconds is None:
-        brand = ctx.settings.merchant_name or ctx.t("brand")
-        widgets.append(Text(left, brand, lay.px("header"), th.header_text, bold=True,
-                            valign="middle", max_lines=1, name="brand"))
-    else:
-        widgets.append(Text(left, ctx.t("countdown", seconds=seconds), lay.px("header"),
-                            th.error, bold=True, valign="middle", max_lines=2,
-                            name="countdown"))
-    widgets.append(Button(toggle, ctx.t("language.toggle"), Action.TOGGLE_LANGUAGE,
-                          kind="secondary", px=lay.px("header"), name="language"))
-    return widgets
+    if ctx.state.screen in BACK_SCREENS:
+        back = pygame.Rect(lay.margin, pad, toggle_w, h - 2 * pad)
+        widgets.append(Button(back, ctx.t("button.back_arrow"), Action.BACK, kind="secondary",
+                              px=lay.px("header"), name="back"))
+        if lay.portrait:
+            return widgets + [language_toggle(ctx, toggle)]   # no room for the brand between
+        left = pygame.Rect(back.right + lay.margin, pad, toggle.left - back.right - 2 * lay.margin,
+                           h - 2 * pad)
+    brand = ctx.settings.merchant_name or ctx.t("brand")
+    widgets.append(Text(left, brand, lay.px("header"), th.header_text, bold=True,
+                        valign="middle", max_lines=1, name="brand"))
+    return widgets + [language_toggle(ctx, toggle)]
+
+
+def language_toggle(ctx: Ctx, rect: pygame.Rect) -> Button:
+    return Button(rect, ctx.t("language.toggle"), Action.TOGGLE_LANGUAGE, kind="secondary",
+                  px=ctx.layout.px("header"), name="language")
+
+
+def bottom_band(ctx: Ctx, area: pygame.Rect) -> tuple[pygame.Rect, pygame.Rect]:
+    """The area above the footer row, and the row itself, left without buttons.
+
+    Screens that follow a primary button at the bottom keep that row free of buttons, so a
+    double tap cannot land on one of theirs.
+    """
+    lay = ctx.layout
+    band = pygame.Rect(area.left, area.bottom - lay.button_height, area.width, lay.button_height)
+    return pygame.Rect(area.left, area.top, area.width, band.top - lay.gap - area.top), band
 
 
 def title(ctx: Ctx, area: pygame.Rect, key_or_text: str, *, lines: int = 2,

@@ -11,7 +11,9 @@ from kiosk.ui.widgets import Panel, Text, Widget
 
 def result(ctx: Ctx, kind: str, title_key: str, message: str, *, value_label: str = "",
            value: str = "", button_key: str = "button.ok",
-           action: Action = Action.FINISH, value_lines: int = 1) -> list[Widget]:
+           action: Action = Action.FINISH, value_lines: int = 1,
+           title_text: str = "") -> list[Widget]:
+    """`title_text`, when given, is shown instead of the catalog's `title_key`."""
     lay, th = ctx.layout, ctx.theme
     widgets = header(ctx)
     buttons: list[Widget] = []
@@ -21,15 +23,19 @@ def result(ctx: Ctx, kind: str, title_key: str, message: str, *, value_label: st
     beside_button: pygame.Rect | None = None
     if button_key:
         buttons, rest = footer(ctx, [(ctx.t(button_key), action, "primary")], share=0.3)
+        # Bottom left: a double tap on the previous screen's primary button (bottom right)
+        # must not land on "finish".
+        buttons[0].rect.left = lay.body.left
         if not lay.portrait:
-            beside_button = pygame.Rect(lay.body.left, lay.body.top,
-                                        buttons[0].rect.left - lay.gap - lay.body.left,
+            beside_button = pygame.Rect(buttons[0].rect.right + lay.gap, lay.body.top,
+                                        lay.body.right - buttons[0].rect.right - lay.gap,
                                         lay.body.height)
     side = min(round(lay.px("title") * 1.8), rest.height // 4)
     widgets.append(icon(ctx, pygame.Rect(rest.left, rest.top, side, side), kind))
     head, _ = title(ctx, pygame.Rect(rest.left + side + lay.gap, rest.top,
-                                     rest.width - side - lay.gap, rest.height), title_key,
-                    lines=3 if lay.portrait else 2)
+                                     rest.width - side - lay.gap, rest.height),
+                    title_text or title_key, lines=3 if lay.portrait else 2,
+                    raw=bool(title_text))
     widgets.append(head)
     top = max(head.rect.bottom, rest.top + side) + lay.gap
     area = pygame.Rect(rest.left, top, rest.width, rest.bottom - top)
@@ -50,7 +56,7 @@ def result(ctx: Ctx, kind: str, title_key: str, message: str, *, value_label: st
         area = pygame.Rect(area.left, box.bottom + lay.gap, area.width,
                            area.bottom - box.bottom - lay.gap)
     if beside_button is not None:
-        area = pygame.Rect(area.left, area.top, beside_button.width,
+        area = pygame.Rect(beside_button.left, area.top, beside_button.width,
                            beside_button.bottom - area.top)
     widgets.append(paragraph(ctx, area, message, name="message"))
     return widgets + buttons
