@@ -118,7 +118,9 @@ def footer(ctx: Ctx, buttons: list[tuple[str, Action, str]], *, value: int | Non
         placed = {i: rects[k] for k, i in enumerate(order)}
         top = area.bottom - total
     else:
-        width = min(round(area.width * (share or (0.42 if n <= 2 else 0.32))),
+        # A lone button in portrait gets more width: its label should not need to wrap.
+        default_share = 0.65 if lay.portrait and n == 1 else (0.42 if n <= 2 else 0.32)
+        width = min(round(area.width * (share or default_share)),
                     (area.width - (n - 1) * lay.gap) // n)
         width = max(width, lay.min_target)
         x = area.right

@@ -37,7 +37,8 @@ def _countdown(ctx: Ctx, area: pygame.Rect) -> list[Widget]:
     lay, th = ctx.layout, ctx.theme
     seconds = countdown(ctx.state, ctx.settings, ctx.now)
     head, number, text, row = stack(area, [1.0, 2.0, 1.0, 1.2], lay.gap)
-    button = pygame.Rect(0, 0, min(row.width, max(lay.min_target * 4, row.width // 2)),
+    share = 0.8 if lay.portrait else 0.5
+    button = pygame.Rect(0, 0, min(row.width, max(lay.min_target * 4, int(row.width * share))),
                          min(row.height, lay.button_height))
     button.center = row.center
     return [
@@ -56,7 +57,9 @@ def _second_card(ctx: Ctx, area: pygame.Rect) -> list[Widget]:
     lay, th = ctx.layout, ctx.theme
     session = ctx.state.session
     head, text, row = stack(area, [1.2, 1.6, 1.2], lay.gap)
-    values = {"other": mask_card(session.second_card), "current": session.masked}
+    # No-break spaces: a masked number must not break across lines.
+    values = {"other": mask_card(session.second_card).replace(" ", "\u00a0"),
+              "current": session.masked.replace(" ", "\u00a0")}
     if lay.portrait:
         h = min(lay.button_height, (row.height - lay.gap) // 2)
         keep = pygame.Rect(row.left, row.top, row.width, h)

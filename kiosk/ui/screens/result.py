@@ -18,18 +18,11 @@ def result(ctx: Ctx, kind: str, title_key: str, message: str, *, value_label: st
     widgets = header(ctx)
     buttons: list[Widget] = []
     rest = lay.body
-    # Landscape: the message may run down beside the button; portrait: it stops above it.
-    # (None, not lay.body: that property makes a new Rect per call, so `is` never matched.)
-    beside_button: pygame.Rect | None = None
     if button_key:
         buttons, rest = footer(ctx, [(ctx.t(button_key), action, "primary")], share=0.3)
         # Bottom left: a double tap on the previous screen's primary button (bottom right)
         # must not land on "finish".
         buttons[0].rect.left = lay.body.left
-        if not lay.portrait:
-            beside_button = pygame.Rect(buttons[0].rect.right + lay.gap, lay.body.top,
-                                        lay.body.right - buttons[0].rect.right - lay.gap,
-                                        lay.body.height)
     side = min(round(lay.px("title") * 1.8), rest.height // 4)
     widgets.append(icon(ctx, pygame.Rect(rest.left, rest.top, side, side), kind))
     head, _ = title(ctx, pygame.Rect(rest.left + side + lay.gap, rest.top,
@@ -40,9 +33,17 @@ def result(ctx: Ctx, kind: str, title_key: str, message: str, *, value_label: st
     top = max(head.rect.bottom, rest.top + side) + lay.gap
     area = pygame.Rect(rest.left, top, rest.width, rest.bottom - top)
     if value:
-        box_h = min(area.height // 2, round(lay.px("huge") * 1.3 + lay.px("small") * 1.4
-                                            + 3 * lay.gap))
-        box = pygame.Rect(area.left, area.top, area.width, box_h)
+        wanted = round(lay.px("huge") * 1.6 + lay.px("small") * 1.4 + 3 * lay.gap)
+        if lay.portrait or not buttons:
+            box = pygame.Rect(area.left, area.top, area.width, min(area.height * 3 // 5, wanted))
+            area = pygame.Rect(area.left, box.bottom + lay.gap, area.width,
+                               area.bottom - box.bottom - lay.gap)
+        else:
+            # Landscape: the value above "finish" on the left, the message down the right.
+            box = pygame.Rect(area.left, area.top, area.width // 2, min(area.height, wanted))
+            area = pygame.Rect(box.right + 2 * lay.gap, area.top,
+                               lay.body.right - box.right - 2 * lay.gap,
+                               lay.body.bottom - area.top)
         widgets.append(Panel(box, th.surface, th.outline, lay.radius))
         inner = box.inflate(-2 * lay.gap, -lay.gap)
         label_h = round(lay.px("small") * 1.3)
@@ -53,10 +54,5 @@ def result(ctx: Ctx, kind: str, title_key: str, message: str, *, value_label: st
                                         inner.height - label_h), value, lay.px("huge"),
                             th.text, bold=True, valign="middle", max_lines=value_lines,
                             name="value"))
-        area = pygame.Rect(area.left, box.bottom + lay.gap, area.width,
-                           area.bottom - box.bottom - lay.gap)
-    if beside_button is not None:
-        area = pygame.Rect(beside_button.left, area.top, beside_button.width,
-                           beside_button.bottom - area.top)
     widgets.append(paragraph(ctx, area, message, name="message"))
     return widgets + buttons
