@@ -168,7 +168,8 @@ def deadline(state: State, settings: Settings) -> float | None:
 
 
 def countdown(state: State, settings: Settings, now: float) -> int | None:
-    """Whole seconds left to show, during the last COUNTDOWN_S seconds; else None.
+    """Whole seconds left to show, during the last COUNTDOWN_S seconds (at most a third of the
+    idle time); else None.
 
     The done screen has no countdown: it goes by itself, nobody needs to stay.
     """
@@ -176,7 +177,8 @@ def countdown(state: State, settings: Settings, now: float) -> int | None:
     if end is None or state.screen == Screen.DONE:
         return None
     left = end - now
-    if left > COUNTDOWN_S:
+    # The countdown covers the screen: with a short idle time it must leave most of it usable.
+    if left > min(COUNTDOWN_S, settings.idle_timeout_s / 3):
         return None
     return max(0, int(left + 0.999))
 

@@ -567,3 +567,10 @@ def test_full_card_numbers_do_not_appear_in_reprs(flow):
     assert VALID_CARD not in repr(flow.state) and VALID_CARD not in repr(start)
     assert VALID_CARD not in repr(CardScanned(VALID_CARD))
     assert ADMIN_PIN not in repr(ui_settings())
+
+
+def test_a_short_idle_time_is_counted_down_only_in_its_last_third():
+    settings = ui_settings(idle_timeout_s=10.0)
+    state = replace(initial_state(settings, T0), screen=Screen.CARD)
+    assert countdown(state, settings, T0 + 6.6) is None
+    assert countdown(state, settings, T0 + 6.7) == 4
