@@ -169,6 +169,6 @@ STRINGS: dict[str, str] = {
     "countdown.stay": "Weiter / Continue",
     "second_card.title": "Andere Karte verwenden?",
     "second_card.text": "Sie haben die Karte {other} gescannt. Mit ihr neu beginnen? Ihre Eingaben für {current} gehen dann verloren.",
-    "second_card.keep": "Nein, zurück",
+    "second_card.keep": "Nein, weiter wie bisher",
     "second_card.use": "Ja, andere Karte",
 }

@@ -169,6 +169,6 @@ STRINGS: dict[str, str] = {
     "countdown.stay": "Continue / Weiter",
     "second_card.title": "Use the other card?",
     "second_card.text": "You scanned the card {other}. Start again with it? What you entered for {current} is then dropped.",
-    "second_card.keep": "No, go back",
+    "second_card.keep": "No, carry on",
     "second_card.use": "Yes, other card",
 }
