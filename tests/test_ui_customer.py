@@ -40,6 +40,14 @@ def to_amount(ui, clock) -> None:
     reach(ui, Screen.AMOUNT)
 
 
+def to_confirm(ui, clock, cents: int = 1000) -> None:
+    """From the start to the confirm screen, then "Jetzt aufladen"."""
+    to_amount(ui, clock)
+    tap(ui, clock, f"amount:{cents}")
+    reach(ui, Screen.CONFIRM)
+    tap(ui, clock, "confirm")
+
+
 def to_other_amount(ui, clock) -> None:
     to_amount(ui, clock)
     tap(ui, clock, "other_amount")
@@ -137,10 +145,7 @@ def test_a_double_tap_on_any_primary_button_never_skips_or_bounces(make_ui, back
 def test_a_double_tap_on_without_receipt_pays_once_and_stays_done(make_ui, backend, clock, gap):
     backend.printer = PrinterState(False, True, "paper_out")
     ui = make_ui()
-    to_amount(ui, clock)
-    tap(ui, clock, "amount:1000")
-    reach(ui, Screen.CONFIRM)
-    tap(ui, clock, "confirm")
+    to_confirm(ui, clock)
     reach(ui, Screen.PRINTER_PROBLEM)
     _double_tap(ui, clock, "without_receipt", gap, Screen.DONE)
     assert ui.state.screen is Screen.DONE
@@ -213,10 +218,7 @@ def test_keypad_digits_typed_at_80_ms_are_all_taken(make_ui, clock):
 
 def test_done_says_what_happened_holds_a_second_and_returns_by_itself(make_ui, clock):
     ui = make_ui(settings=ui_settings(done_timeout_s=15.0))
-    to_amount(ui, clock)
-    tap(ui, clock, "amount:2000")
-    reach(ui, Screen.CONFIRM)
-    tap(ui, clock, "confirm")
+    to_confirm(ui, clock, 2000)
     reach(ui, Screen.DONE)
     shown = texts(ui)
     assert "20,00\u00a0€ aufgeladen" in shown["title"]
@@ -266,10 +268,7 @@ def test_scans_while_money_moves_are_ignored(make_ui, backend, clock):
     backend.balances[OTHER_CARD] = 300
     backend.gate = threading.Event()
     ui = make_ui()
-    to_amount(ui, clock)
-    tap(ui, clock, "amount:1000")
-    reach(ui, Screen.CONFIRM)
-    tap(ui, clock, "confirm")
+    to_confirm(ui, clock)
     reach(ui, Screen.PAYING)
     ui.post(CardScanned(OTHER_CARD))
     ui.iterate(max_wait=0.01)
