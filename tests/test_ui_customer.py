@@ -4,12 +4,14 @@ fast typing, the done screen, a second card mid-way, the idle countdown, the con
 from __future__ import annotations
 
 import threading
+import typing
 
 import pygame
 import pytest
 
 from kiosk.flow import Screen, Session
-from kiosk.flow_events import CardScanned, PrinterState
+from kiosk.flow_events import CardScanned, PlaySound, PrinterState
+from kiosk.ui.sounds import TUNES
 from tests.fixtures.ui import VALID_CARD, reach, tap, ui_settings
 
 OTHER_CARD = "9276000000003330"
@@ -325,3 +327,8 @@ def test_confirm_shows_the_balance_and_back_keeps_its_place(make_ui, clock, size
     reach(ui, Screen.OTHER_AMOUNT)
     places["other_amount"] = ui.frame.button("back").rect
     assert len({tuple(r) for r in places.values()}) == 1, places
+
+
+def test_every_sound_the_flow_asks_for_has_a_tune():
+    names = typing.get_args(typing.get_type_hints(PlaySound)["name"])
+    assert set(names) == set(TUNES)
