@@ -121,6 +121,9 @@ class Action(str, Enum):
     ADMIN_RESTART = "admin_restart"
     ADMIN_EXIT = "admin_exit"
     PAGE = "page"                        # value = +1 / -1 (admin journal pages)
+    STAY = "stay"                        # "continue" on the idle countdown: restart the timer
+    USE_OTHER_CARD = "use_other_card"    # a second card was scanned: serve that one instead
+    KEEP_CARD = "keep_card"              # a second card was scanned: carry on with the first
 
 
 @dataclass(frozen=True)
@@ -310,7 +313,7 @@ class Restart:
 
 @dataclass(frozen=True)
 class PlaySound:
-    name: Literal["accepted", "rejected", "done"]
+    name: Literal["accepted", "rejected", "done", "countdown"]
 
 
 Command = Union[CheckCard, CheckPrinter, StartTopup, PrintReceipt, PrintSlip, ReprintLast,

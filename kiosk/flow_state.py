@@ -13,6 +13,7 @@ from kiosk.flow_events import (
 )
 
 COUNTDOWN_S = 10          # the last seconds before an idle timeout are counted down on screen
+DONE_HOLD_S = 1.0         # the done screen ignores "finish" this long: a double tap must not skip it
 PIN_MIN_LENGTH = 6
 PIN_MAX_LENGTH = 12
 ADMIN_DELAY_AFTER = 3     # failures before each further attempt must wait
@@ -69,11 +70,13 @@ class Settings:
     presets: tuple[int, ...] = (1000, 2000, 5000)
     minimum_cents: int = 500
     maximum_cents: int = 20000
+    amount_step_cents: int = 1        # 100: whole euros are typed; else cents shift in like a till
     currency: str = "EUR"
     start_type: Literal["cash", "cashless"] = "cash"
     card_prefixes: tuple[str, ...] = DEFAULT_PREFIXES
     allow_without_receipt: bool = True
     idle_timeout_s: float = 45.0
+    done_timeout_s: float = 15.0      # the done screen returns to attract after this (no countdown)
     admin_cards: tuple[str, ...] = field(default=(), repr=False)
     # None: no PIN file configured, admin mode is off.
     admin_pin: str | None = field(default=None, repr=False)
@@ -91,13 +94,15 @@ class Session:
     masked: str = ""
     balance_cents: int | None = None
     amount_cents: int | None = None
-    typed: str = ""                   # whole euros typed on the keypad
-    entry_error: str = ""             # catalog key: amount_too_low / amount_too_high / empty
+    typed: str = ""                   # keypad digits, in units of entry_unit_cents()
+    entry_error: str = ""             # catalog key: amount_too_low / _too_high / _step / _empty
     problem: CardProblemReason | None = None
     printer: PrinterState | None = None
     with_receipt: bool = True
     outcome: TopupOutcome | None = None
     printed: PrintResult | None = None   # receipt or slip of this session
+    # A different card scanned mid-way: asked "use the other card?" while set.
+    second_card: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,8 @@ class State:
     language: Literal["de", "en"] = "de"
     easy_view: bool = False           # large text and high contrast, chosen for this session
     last_input: float = 0.0           # when the idle timer was last restarted
+    entered: float = 0.0              # when the current screen appeared
+    warned: bool = False              # the countdown sound was played for this idle period
     pending: int = 0                  # request number the flow waits for; 0: none
     next_request: int = 1
     api_ok: bool = True
@@ -160,24 +167,32 @@ class State:
 
 
 def initial_state(settings: Settings, now: float = 0.0) -> State:
-    return State(language=settings.default_language, last_input=now)
+    return State(language=settings.default_language, last_input=now, entered=now)
 
 
 def deadline(state: State, settings: Settings) -> float | None:
     """When the current screen times out back to attract; None where nothing times out."""
     if state.screen in IDLE_SCREENS or state.screen in WAITING_FOR_WORKER:
         return None
+    if state.screen == Screen.DONE:
+        # Fixed from its start, whatever is touched: the next person must not see the balance.
+        return state.entered + settings.done_timeout_s
     factor = settings.speech_time_factor if state.speech else 1.0
     return state.last_input + settings.idle_timeout_s * factor
 
 
 def countdown(state: State, settings: Settings, now: float) -> int | None:
-    """Whole seconds left to show, during the last COUNTDOWN_S seconds; else None."""
+    """Whole seconds left to show, during the last COUNTDOWN_S seconds (at most a third of the
+    idle time); else None.
+
+    The done screen has no countdown: it goes by itself, nobody needs to stay.
+    """
     end = deadline(state, settings)
-    if end is None:
+    if end is None or state.screen == Screen.DONE:
         return None
     left = end - now
-    if left > COUNTDOWN_S:
+    # The countdown covers the screen: with a short idle time it must leave most of it usable.
+    if left > min(COUNTDOWN_S, settings.idle_timeout_s / 3):
         return None
     return max(0, int(left + 0.999))
 
@@ -199,8 +214,18 @@ def may_continue_without_receipt(s: State, cfg: Settings) -> bool:
                 and printer.can_continue_without_receipt)
 
 
-def max_typed_digits(cfg: Settings) -> int:
-    return len(str(cfg.maximum_cents // 100))
+def done_held(state: State, now: float) -> bool:
+    """The done screen is in its first DONE_HOLD_S seconds, when "finish" is not taken."""
+    return state.screen == Screen.DONE and now - state.entered < DONE_HOLD_S
+
+
+def entry_unit_cents(cfg: Settings) -> int:
+    """What one keypad unit is worth: a euro when only whole euros are allowed, else a cent."""
+    return 100 if cfg.amount_step_cents % 100 == 0 else 1
+
+
+def typed_cents(session: Session, cfg: Settings) -> int:
+    return int(session.typed or "0") * entry_unit_cents(cfg)
 
 
 # --- helpers shared by the transitions -----------------------------------------------------

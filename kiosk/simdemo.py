@@ -10,7 +10,7 @@ from pathlib import Path
 import pygame
 
 from hardware.sim.sandbox import DEMO_CARDS, Fault
-from kiosk.flow import Screen
+from kiosk.flow import Screen, entry_unit_cents
 from kiosk.money import format_amount
 from kiosk.simulation import ADMIN_CARD, ADMIN_PIN, DEMO_SCANS, SECOND_VALID_CARD, Simulation
 from kiosk.ui.driver import UiDriver
@@ -131,7 +131,8 @@ def _topup(d: Demo) -> bool:
     d.shot()
     d.tap("other_amount")
     d.wait(Screen.OTHER_AMOUNT)
-    for digit in str(TOPUP_CENTS // 100):
+    # Typed as at a till: in cents, or in euros where only whole euros are allowed.
+    for digit in str(TOPUP_CENTS // entry_unit_cents(d.ui.settings)):
         d.tap(f"digit:{digit}")
     d.shot()
     d.tap("keypad_ok")

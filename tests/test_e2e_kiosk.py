@@ -191,7 +191,7 @@ def test_topup_by_keypad_alone(make_kiosk, sandbox, start_type):
     assert k.ui.focus == "other_amount"
     k.drive.key(pygame.K_RETURN)
     k.reach(Screen.OTHER_AMOUNT)
-    k.drive.type("15")
+    k.drive.type("1500")                              # like a till: 15,00 €
     k.drive.key(pygame.K_RETURN)                      # OK has the focus after typing
     k.reach(Screen.CONFIRM)
     assert k.ui.state.session.amount_cents == 1500
@@ -202,6 +202,29 @@ def test_topup_by_keypad_alone(make_kiosk, sandbox, start_type):
     assert "15,00 EUR" in receipt.text
     k.drive.key(pygame.K_RETURN)
     k.reach(Screen.ATTRACT)
+
+
+def test_typed_1_7_5_0_credits_17_50_in_the_sandbox_ledger(make_kiosk, sandbox):
+    k = make_kiosk()
+    k.scan(FUNDED_CARD)
+    k.reach(Screen.CARD)
+    k.drive.tap("continue")
+    k.reach(Screen.AMOUNT)
+    k.drive.tap("other_amount")
+    k.reach(Screen.OTHER_AMOUNT)
+    for digit in "1750":
+        k.drive.tap(f"digit:{digit}")
+    entry = next(t.text for t in k.ui.frame.texts if t.name == "entry")
+    assert entry == "17,50\u00a0€"
+    k.drive.tap("keypad_ok")
+    k.reach(Screen.CONFIRM)
+    k.drive.tap("confirm")
+    k.reach(Screen.DONE)
+    assert _credited(sandbox, FUNDED_CARD) == [1750]
+    assert sandbox.balance(FUNDED_CARD) == 4250
+    title = next(t.text for t in k.ui.frame.texts if t.name == "title")
+    assert title == "17,50\u00a0€ aufgeladen"
+    assert "17,50 EUR" in k.printer.wait_for_receipts(1)[0].text
 
 
 def test_idle_timeout_returns_to_attract_and_forgets_the_customer(make_kiosk, sandbox):

@@ -55,9 +55,11 @@ def sample_states(settings: Settings) -> dict[str, State]:
         "checking_card": at(Screen.CHECKING_CARD, session=Session(masked=card.masked)),
         "card": at(Screen.CARD, session=card),
         "amount": at(Screen.AMOUNT, session=card),
-        "other_amount": at(Screen.OTHER_AMOUNT, session=replace(card, typed="35")),
+        "other_amount": at(Screen.OTHER_AMOUNT, session=replace(card, typed="1750")),
         "other_amount_error": at(Screen.OTHER_AMOUNT, session=replace(
-            card, typed="250", entry_error="amount_too_high")),
+            card, typed="20000", entry_error="amount_too_high")),
+        "second_card": at(Screen.OTHER_AMOUNT, session=replace(
+            card, typed="1750", second_card="9276000000003330")),
         "confirm": at(Screen.CONFIRM, session=chosen),
         "checking_printer": at(Screen.CHECKING_PRINTER, session=chosen),
         "printer_problem": at(Screen.PRINTER_PROBLEM, session=replace(

@@ -9,9 +9,8 @@ from kiosk.ui.widgets import Widget
 
 def build(ctx: Ctx) -> list[Widget]:
     session = ctx.state.session
-    widgets = header(ctx)
-    buttons, rest = footer(ctx, [(ctx.t("button.cancel"), Action.CANCEL, "secondary"),
-                                 (ctx.t("card.topup"), Action.CONTINUE, "primary")])
+    widgets = header(ctx)             # "Zurück" (to the start) is in the header
+    buttons, rest = footer(ctx, [(ctx.t("card.topup"), Action.CONTINUE, "primary")])
     head, rest = title(ctx, rest, "card.title", lines=1)
     widgets.append(head)
     balance = ctx.money(session.balance_cents) if session.balance_cents is not None else "–"
