@@ -180,9 +180,9 @@ class KioskBackend:
 
     # --- printing -----------------------------------------------------------------------------
 
-    def print_receipt(self, reference: str) -> PrintResult:
+    def print_receipt(self, reference: str, *, paid_cash: bool = False) -> PrintResult:
         row = self._row(reference)
-        document = self._receipt(row, copy=False)
+        document = receipt_document(self.config, row, copy=False, paid_cash=paid_cash)
         result = self._print(document, f"receipt {reference}")
         if result.ok:
             self.service.receipt_printed(reference)
@@ -248,6 +248,10 @@ class KioskBackend:
     def _receipt(self, row: TopupRow, *, copy: bool) -> Document:
         return receipt_document(self.config, row, copy=copy)
 
+    def print_document(self, document: Document, what: str) -> PrintResult:
+        """Print any document (a cash slip); the printer metric follows."""
+        return self._print(document, what)
+
     def _print(self, document: Document, what: str) -> PrintResult:
         try:
             done = self.printer.print_document(document)
@@ -271,10 +275,13 @@ class KioskBackend:
             self.on_api_trouble(detail)
 
 
-def receipt_document(config: Config, row: TopupRow, *, copy: bool) -> Document:
-    """The receipt of a credited top-up from its journal row; `copy` marks a reprint."""
+def receipt_document(config: Config, row: TopupRow, *, copy: bool,
+                     paid_cash: bool = False) -> Document:
+    """The receipt of a credited top-up from its journal row; `copy` marks a reprint,
+    `paid_cash` a top-up paid in cash (till or note validator): "bar bezahlt"."""
     return topup_receipt(config.kiosk, when=_local(row.updated_at), lines=row.receipt,
-                         stx_id=row.stx_id or "-", reference=row.reference, copy=copy)
+                         stx_id=row.stx_id or "-", reference=row.reference, copy=copy,
+                         paid_cash=paid_cash)
 
 
 def _local(iso: str) -> datetime:

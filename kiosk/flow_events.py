@@ -120,6 +120,8 @@ class Action(str, Enum):
     ADMIN_RESTART = "admin_restart"
     ADMIN_EXIT = "admin_exit"
     PAGE = "page"                        # value = +1 / -1 (admin journal pages)
+    PAY_CARD = "pay_card"                # card and cash on: pay by card
+    PAY_CASH = "pay_cash"                # ... or in cash (till or note validator)
 
 
 @dataclass(frozen=True)

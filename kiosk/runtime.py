@@ -71,7 +71,8 @@ class KioskRuntime:
                  notifier: Notifier | None = None,
                  ready_at_latest_s: float = READY_AT_LATEST_S,
                  ui_options: dict[str, Any] | None = None,
-                 liveness: Liveness | None = None, headset_jack: Any = None) -> None:
+                 liveness: Liveness | None = None, headset_jack: Any = None,
+                 cash_options: dict[str, Any] | None = None) -> None:
         self.config = config
         self.window = window
         self.scanner = scanner
@@ -95,6 +96,9 @@ class KioskRuntime:
         self.metrics_server: MetricsServer | None = None
         self.supervisor: Supervisor | None = None
         self.reader: SupervisedReader | None = None
+        # [cash] mode on: the cash thread; `cash_options`: more CashDesk arguments (tests).
+        self.cash: Any = None
+        self.cash_options = cash_options or {}
         self.ui: Any = None
         # Speech mode (kiosk.speech) and the headset jack; `headset_jack`: a simulated one.
         self.headset_jack = headset_jack
@@ -172,10 +176,33 @@ class KioskRuntime:
                 metrics=self.metrics, liveness=self.liveness,
                 deadline=self.deadlines.supervisor,
                 storage=StorageWatch(self.journal, config.journal)).start()
+            self._open_cash()
         except BaseException:
             self.close()
             raise
         return self
+
+    def _open_cash(self) -> None:
+        """[cash] mode on: the cash thread (and the note validator's desk in validator mode)."""
+        if self.config.cash.mode == "none":
+            return
+        from kiosk.cash.desk import CashDesk
+        from kiosk.cash.ledger import CashLedger
+        from kiosk.cash_worker import CashWorker
+
+        assert self.service is not None and self.backend is not None and self.journal
+        ledger = CashLedger(self.journal)
+        desk = None
+        if self.config.cash.mode == "validator":
+            desk = CashDesk(self.config, self.service, ledger, **self.cash_options)
+            self.metrics.watch_cashbox(lambda: _cashbox_fill(ledger))
+        settled = self.supervisor.settled if self.supervisor is not None else None
+        self.cash = CashWorker(self.config, self.backend, self.ui.post, desk=desk,
+                               liveness=self.liveness, metrics=self.metrics,
+                               idle_deadline=self.deadlines.worker_idle,
+                               job_deadline=self.deadlines.worker_job, settled=settled)
+        self.ui.cash = self.cash
+        self.cash.start()
 
     def _open_journal_down(self, admin_pin: str | None) -> KioskRuntime:
         """Only the screen (out of service, with the operator message) and the metrics."""
@@ -273,6 +300,12 @@ class KioskRuntime:
 
     # --- closing ----------------------------------------------------------------------------
 
+    def _close_cash(self) -> None:
+        assert self.cash is not None
+        self.cash.stop()
+        if self.cash.desk is not None:
+            self.cash.desk.close()
+
     def close(self) -> None:
         """Release everything in reverse order; safe to call twice."""
         if self._closed:
@@ -282,6 +315,7 @@ class KioskRuntime:
         steps: list[tuple[str, Callable[[], None] | None]] = [
             ("supervisor", self.supervisor.stop if self.supervisor else None),
             ("reader", self.reader.stop if self.reader else None),
+            ("cash", self._close_cash if self.cash else None),
             ("headset jack", self.headset.stop if self.headset else None),
             ("speech", self.speech.engine.stop if self.speech else None),
             ("screen", self.ui.close if self.ui else None),
@@ -313,6 +347,11 @@ def _log_display() -> None:
                     "set SDL_VIDEODRIVER=kmsdrm (kiosk.service does)", driver, width, height)
     else:
         log.info("screen: SDL video driver %s, %dx%d", driver, width, height)
+
+
+def _cashbox_fill(ledger: Any) -> tuple[int, int]:
+    count = ledger.cashbox()
+    return count.count, count.total
 
 
 def _status_line(status: str) -> str:

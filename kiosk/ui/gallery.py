@@ -19,6 +19,7 @@ from kiosk.flow_events import (
     CardProblemReason, JournalRow, PrinterState, PrintResult, TopupOutcome,
 )
 from kiosk.ui.check import check_frame
+from kiosk.ui.gallery_cash import cash_samples
 from kiosk.ui.render import Look, build_frame, render
 from kiosk.ui.settings import flow_settings, look as look_of
 
@@ -103,6 +104,7 @@ def sample_states(settings: Settings) -> dict[str, State]:
         "admin_menu": at(Screen.ADMIN_MENU, admin=AdminView(
             printer=PrinterState(False, True, "paper_near_end"), message="admin.printed_ok")),
         "admin_journal": at(Screen.ADMIN_JOURNAL, admin=AdminView(journal=journal)),
+        **cash_samples(at, card, DEMO_REFERENCE),   # type: ignore[arg-type]
     }
 
 
@@ -133,6 +135,8 @@ def render_gallery(out_dir: str | os.PathLike[str], config: Config | None = None
                 s = settings
                 if name == "paying_cashless":
                     s = replace(settings, start_type="cashless")
+                if name.startswith(("pay_choice", "cash_", "insert_notes", "till")):
+                    s = replace(settings, start_type="cashless", cash_mode="validator")
                 state = replace(state, language=language)  # type: ignore[arg-type]
                 frame = render(surface, state, s, look, NOW, phase=0.35)
                 _, layout, theme = build_frame(state, s, look, size, NOW)

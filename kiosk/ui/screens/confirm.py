@@ -18,6 +18,6 @@ def build(ctx: Ctx) -> list[Widget]:
     widgets += label_value_rows(ctx, rest, [
         (ctx.t("confirm.amount"), amount, "huge"),
         (ctx.t("confirm.card"), session.masked, "body"),
-        (ctx.t("confirm.payment"), ctx.t(f"confirm.pay_{ctx.settings.start_type}"), "body"),
+        (ctx.t("confirm.payment"), ctx.t(f"confirm.pay_{session.payment or ctx.settings.start_type}"), "body"),
     ])
     return widgets + buttons
