@@ -208,12 +208,12 @@ class CashWorker:
                 number = self.scans.get(timeout=seconds)
             except queue.Empty:
                 return None
+            self.beat(within=self.job_deadline)   # maybe the staff card: the top-up may follow
             return number
 
         def cancelled() -> bool:
             return self.controls.cancel.is_set() or self.thread.stopping.is_set()
 
-        self.beat(within=self.job_deadline)
         till = self.till.pay(job.number, job.amount_cents, next_scan=next_scan,
                              cancelled=cancelled, reference=reference)
         if till.end is not TillEnd.CONFIRMED or till.topup is None:

@@ -10,7 +10,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping, Protocol
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -46,6 +46,16 @@ DEVICES: tuple[str, ...] = ("printer", "reader", "api")
 CASHBOX_CAPACITY_NOTES = 300
 CASHBOX_NEAR_FULL_SHARE = 0.9
 _LABEL_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+class CashboxFill(Protocol):
+    """What the cashbox count (kiosk.cash.ledger.CashboxCount) offers the metrics."""
+
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def total(self) -> int: ...
 
 
 def _label(value: str | State, what: str) -> str:
@@ -147,9 +157,9 @@ class KioskMetrics:
         """Count one validator fault ("jam", "rejected", ...)."""
         self.cash_faults.labels(_label(fault, "fault")).inc()
 
-    def watch_cashbox(self, count: Callable[[], tuple[int, int]],
+    def watch_cashbox(self, count: Callable[[], CashboxFill],
                       capacity: int = CASHBOX_CAPACITY_NOTES) -> None:
-        """Read (notes, value in cents) in the cashbox at every scrape."""
+        """Read the cashbox's fill at every scrape, e.g. `watch_cashbox(ledger.cashbox)`."""
         self._cashbox.count = count
         self._cashbox.capacity = capacity
 
@@ -219,14 +229,15 @@ class _CashboxCollector(Collector):
     """The cashbox's fill since the last emptying, read fresh at every scrape."""
 
     def __init__(self) -> None:
-        self.count: Callable[[], tuple[int, int]] | None = None
+        self.count: Callable[[], CashboxFill] | None = None
         self.capacity = CASHBOX_CAPACITY_NOTES
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
         if self.count is None:
             return
         try:
-            notes, value = self.count()
+            fill = self.count()
+            notes, value = fill.count, fill.total
         except Exception as exc:  # noqa: BLE001 - a scrape must not fail because of the journal
             log.error("metrics: cannot read the cashbox count: %s", exc)
             notes, value = float("nan"), float("nan")

@@ -195,7 +195,7 @@ class KioskRuntime:
         desk = None
         if self.config.cash.mode == "validator":
             desk = CashDesk(self.config, self.service, ledger, **self.cash_options)
-            self.metrics.watch_cashbox(lambda: _cashbox_fill(ledger))
+            self.metrics.watch_cashbox(ledger.cashbox)
         settled = self.supervisor.settled if self.supervisor is not None else None
         self.cash = CashWorker(self.config, self.backend, self.ui.post, desk=desk,
                                liveness=self.liveness, metrics=self.metrics,
@@ -347,11 +347,6 @@ def _log_display() -> None:
                     "set SDL_VIDEODRIVER=kmsdrm (kiosk.service does)", driver, width, height)
     else:
         log.info("screen: SDL video driver %s, %dx%d", driver, width, height)
-
-
-def _cashbox_fill(ledger: Any) -> tuple[int, int]:
-    count = ledger.cashbox()
-    return count.count, count.total
 
 
 def _status_line(status: str) -> str:
