@@ -9,15 +9,11 @@ from pathlib import Path
 import pytest
 
 from hardware.cash.driver import SspValidator
-from hardware.sim.printer import PrinterEmulator
-from hardware.sim.sandbox import SandboxServer
-from hardware.sim.scanner import VirtualScanner
 from hardware.sim.validator import VirtualValidator
 from kiosk.config import CashConfig
 from kiosk.flow import Screen
-from kiosk.runtime import KioskRuntime
 from tests.fixtures.sandbox import CARD, FUNDED_CARD
-from tests.test_e2e_kiosk import WAIT_S, Kiosk, _credited, kiosk_config
+from tests.test_e2e_kiosk import WAIT_S, Kiosk, _credited, make_kiosk  # noqa: F401 (fixture)
 
 STAFF_CARD = "9276000000008888"
 
@@ -29,28 +25,13 @@ def validator(tmp_path: Path) -> Iterator[VirtualValidator]:
 
 
 @pytest.fixture
-def make_cash_kiosk(sandbox: SandboxServer, tmp_path: Path,
-                    make_printer_emulator: Callable[..., PrinterEmulator]
-                    ) -> Iterator[Callable[..., Kiosk]]:
-    made: list[KioskRuntime] = []
-
+def make_cash_kiosk(make_kiosk: Callable[..., Kiosk]) -> Callable[..., Kiosk]:
     def make(cash: CashConfig, *, start_type: str = "cashless") -> Kiosk:
-        printer = make_printer_emulator(columns=42, render=False)
-        config = kiosk_config(sandbox, tmp_path, printer.link, start_type=start_type)
-        config = dataclasses.replace(config, cash=cash)
-        scanner = VirtualScanner()
         options = {"open_unit": lambda: SspValidator(cash.port, timeout=0.3, tries=3),
                    "poll_interval_s": 0.05, "retry_s": 0.3, "backoff_s": 0.05}
-        runtime = KioskRuntime(config, window=True, scanner=scanner, cash_options=options)
-        made.append(runtime)
-        runtime.open()
-        kiosk = Kiosk(runtime, sandbox, printer, scanner, config)
-        kiosk.reach(Screen.ATTRACT)
-        return kiosk
+        return make_kiosk(cash=cash, cash_options=options, start_type=start_type)
 
-    yield make
-    for runtime in made:
-        runtime.close()
+    return make
 
 
 def until(k: Kiosk, predicate: Callable[[Kiosk], bool], what: str) -> None:

@@ -18,7 +18,8 @@ def build(ctx: Ctx) -> list[Widget]:
     hint_h = round(lay.px("small") * 1.4 * 2)
     button_h = min(round(lay.button_height * 1.8), rest.height - hint_h - lay.gap)
     card_area, cash_area = two_columns(ctx, rest, 0.5)
-    cash_key = f"pay_choice.cash_hint_{ctx.settings.cash_mode}"
+    till = ctx.settings.cash_mode == "till"
+    cash_key = "pay_choice.cash_hint_till" if till else "pay_choice.cash_hint_validator"
     choices: list[Button] = []
     for area, label, action, hint in (
             (card_area, "pay_choice.card", Action.PAY_CARD, "pay_choice.card_hint"),
