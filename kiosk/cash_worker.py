@@ -175,11 +175,11 @@ class CashWorker:
         reference = row.reference
         if result.credited:
             kind = "fault" if fault else "credited"
+            reference = row.topup_reference()
             if result.topup is not None:
                 balance = topup_outcome(result.topup).new_balance_cents
                 reference = result.topup.reference or reference
-            if with_receipt and reference != row.reference:
-                printed = self.backend.print_receipt(reference, paid_cash=True)
+            printed = self._receipt(reference, row.total, with_receipt)
         elif result.slip is not None:
             kind = "owed" if result.slip is Slip.OWED else "claim"
         elif fault:
@@ -193,6 +193,15 @@ class CashWorker:
         return CashOutcome(kind, reference, row.total, result.credited, uncertain, balance,
                            fault, self.desk is not None and self.desk.out_of_service is not None,
                            printed)
+
+    def _receipt(self, reference: str, amount: int, with_receipt: bool) -> PrintResult | None:
+        """The receipt ("bar bezahlt"); without one it stays owed for a reprint, as for card."""
+        if with_receipt:
+            return self.backend.print_receipt(reference, paid_cash=True)
+        self.backend.service.receipt_owed(reference)
+        if self.metrics is not None:
+            self.metrics.topup_finished("receipt_owed", amount)
+        return None
 
     # --- till -----------------------------------------------------------------------------
 
@@ -221,8 +230,7 @@ class CashWorker:
             return CashOutcome(kind, reference)
         outcome = topup_outcome(till.topup)
         if outcome.kind == "credited":
-            printed = self.backend.print_receipt(reference, paid_cash=True) \
-                if job.with_receipt else None
+            printed = self._receipt(reference, job.amount_cents, job.with_receipt)
             return CashOutcome("credited", reference, job.amount_cents, True,
                                new_balance_cents=outcome.new_balance_cents, printed=printed)
         if outcome.kind == "claim":
