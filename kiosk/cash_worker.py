@@ -51,7 +51,7 @@ class CashWorker:
         self.till = TillPayment(backend.service, config.cash.staff_cards,
                                 config.cash.confirm_timeout_s)
         self.job_deadline = job_deadline
-        self.jobs: queue.Queue[StartCash | StartTill | None] = queue.Queue()
+        self.jobs: queue.Queue[tuple[StartCash | StartTill, Controls] | None] = queue.Queue()
         self.scans: queue.Queue[str] = queue.Queue()
         self.controls = Controls()
         self._idle_wait = idle_deadline / 3
@@ -71,7 +71,10 @@ class CashWorker:
         elif isinstance(command, TillScan):
             self.scans.put(command.number)
         else:
-            self.jobs.put(command)
+            # The session's controls exist from now on: an Abbrechen pressed before the thread
+            # takes the job up still reaches it.
+            self.controls = Controls(heartbeat=self.beat)
+            self.jobs.put((command, self.controls))
 
     def stop(self, timeout: float | None = 10.0) -> None:
         """Let a running session end as if the customer pressed Fertig, then stop."""
@@ -109,14 +112,15 @@ class CashWorker:
         while not self.thread.stopping.is_set():
             self.beat()
             try:
-                job = self.jobs.get(timeout=self._idle_wait)
+                item = self.jobs.get(timeout=self._idle_wait)
             except queue.Empty:
                 continue
-            if job is None:
+            if item is None:
                 return
-            self.controls = Controls(heartbeat=self.beat)
+            job, controls = item
             try:
-                outcome = self._validator(job) if isinstance(job, StartCash) else self._pay_till(job)
+                outcome = (self._validator(job, controls) if isinstance(job, StartCash)
+                           else self._pay_till(job, controls))
             except Exception as exc:   # the screen must hear an end, whatever happened
                 log.exception("cash session failed")
                 # Notes may have been taken: the journal row stays for recovery, never "nothing".
@@ -125,13 +129,22 @@ class CashWorker:
 
     # --- note validator -------------------------------------------------------------------
 
-    def _validator(self, job: StartCash) -> CashOutcome:
+    def _validator(self, job: StartCash, controls: Controls) -> CashOutcome:
         assert self.desk is not None, "StartCash without [cash] mode = \"validator\""
         opened: list[Opened] = []
+        shown = False
 
         def on_open(o: Opened) -> None:
             opened.append(o)
-            self.post(CashUpdate(job.request, self._view(o, 0, None)))
+
+        def heartbeat() -> None:
+            nonlocal shown
+            self.beat()
+            if opened and not shown:
+                # The first beat of the note loop comes after ENABLE: only now do the notes
+                # go in, so only now does the screen leave "wird vorbereitet".
+                shown = True
+                self.post(CashUpdate(job.request, self._view(opened[0], 0, None)))
 
         def on_change(total: int, fault: Fault | None) -> None:
             if opened:
@@ -146,9 +159,10 @@ class CashWorker:
                     opened[0].session.reference, end.total, (), opened[0].cap,
                     finishing=True)))
 
-        self.controls.on_change = on_change
+        controls.on_change = on_change
+        controls.heartbeat = heartbeat
         try:
-            end, result = self.desk.run(job.number, self.controls, receipt_ok=True,
+            end, result = self.desk.run(job.number, controls, receipt_ok=True,
                                         cap=job.cap_cents, on_open=on_open,
                                         before_settle=before_settle)
         except CashRefused as exc:
@@ -205,7 +219,7 @@ class CashWorker:
 
     # --- till -----------------------------------------------------------------------------
 
-    def _pay_till(self, job: StartTill) -> CashOutcome:
+    def _pay_till(self, job: StartTill, controls: Controls) -> CashOutcome:
         reference = new_reference()
         self.post(CashUpdate(job.request, CashView(short_reference(reference), job.amount_cents)))
         while not self.scans.empty():   # a scan from before this payment confirms nothing
@@ -221,7 +235,7 @@ class CashWorker:
             return number
 
         def cancelled() -> bool:
-            return self.controls.cancel.is_set() or self.thread.stopping.is_set()
+            return controls.cancel.is_set() or self.thread.stopping.is_set()
 
         till = self.till.pay(job.number, job.amount_cents, next_scan=next_scan,
                              cancelled=cancelled, reference=reference)

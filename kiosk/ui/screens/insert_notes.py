@@ -8,6 +8,7 @@ import pygame
 
 from kiosk.flow_cash import abort_allowed
 from kiosk.flow_events import Action
+from kiosk.ui.fonts import font
 from kiosk.ui.layout import grid
 from kiosk.ui.screens.common import Ctx, footer, header, paragraph, title, two_columns
 from kiosk.ui.theme import Color
@@ -26,9 +27,8 @@ NOTE_COLOURS: dict[int, tuple[Color, Color]] = {
 }
 
 
-def note_label(ctx: Ctx, value: int) -> str:
-    unit = "€" if ctx.settings.currency == "EUR" else ctx.settings.currency
-    return f"{value}\u00a0{unit}"
+def currency_sign(ctx: Ctx) -> str:
+    return "€" if ctx.settings.currency == "EUR" else ctx.settings.currency
 
 
 def banknote(ctx: Ctx, rect: pygame.Rect, value: int, enabled: bool) -> list[Widget]:
@@ -42,14 +42,22 @@ def banknote(ctx: Ctx, rect: pygame.Rect, value: int, enabled: bool) -> list[Wid
     radius = max(3, rect.height // 10)
     band_w = rect.width // 4
 
+    sign = currency_sign(ctx)
+
     def paint(surface: pygame.Surface, r: pygame.Rect) -> None:
         pygame.draw.rect(surface, fill, r, border_radius=radius)
         strip = pygame.Rect(r.left, r.top, band_w, r.height)
         pygame.draw.rect(surface, band, strip, border_top_left_radius=radius,
                          border_bottom_left_radius=radius)
-        ring = max(3, min(band_w, r.height) // 3)
-        for k in (1, 2):
-            pygame.draw.circle(surface, fill, strip.center, ring * k // 2, width=max(1, ring // 6))
+        # The currency sign on a light disc in the band (drawn, not a text: the value beside
+        # it is what speech reads, after "Angenommen werden").
+        disc = max(4, min(band_w, r.height) * 2 // 5)
+        pygame.draw.circle(surface, fill, strip.center, disc)
+        glyph = font(round(disc * 1.3), bold=True).render(sign, True, th.text if enabled
+                                                          else th.muted)
+        if glyph.get_width() > 2 * disc:
+            glyph = pygame.transform.smoothscale(glyph, (2 * disc, glyph.get_height()))
+        surface.blit(glyph, glyph.get_rect(center=strip.center))
         pygame.draw.rect(surface, edge, r, width=max(1, r.height // 40), border_radius=radius)
         if not enabled:   # crossed out: this note would go over the maximum
             pygame.draw.line(surface, th.outline, r.topleft, r.bottomright, max(2, r.height // 25))
@@ -57,7 +65,7 @@ def banknote(ctx: Ctx, rect: pygame.Rect, value: int, enabled: bool) -> list[Wid
     text_box = pygame.Rect(rect.left + band_w + rect.width // 20, rect.top + rect.height // 8,
                            rect.width - band_w - rect.width // 10, rect.height * 3 // 4)
     return [Drawing(rect, paint, name=f"note:{value}"),
-            Text(text_box, note_label(ctx, value), ctx.layout.px("title"),
+            Text(text_box, str(value), ctx.layout.px("huge"),
                  th.text if enabled else th.muted, bold=True, align="center",
                  valign="middle", max_lines=1, name=f"note_value:{value}")]
 
