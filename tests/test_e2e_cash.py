@@ -177,3 +177,18 @@ def test_till_timeout_and_cancel_charge_nothing(make_cash_kiosk, sandbox):
     assert k.ui.state.session.cash_outcome.kind == "cancelled"
     k.scan(STAFF_CARD)              # too late: the payment is over
     assert _credited(sandbox, FUNDED_CARD) == [] and k.journal_rows() == []
+
+
+def test_a_validator_missing_at_start_takes_cash_out_of_service_and_card_stays(
+        make_cash_kiosk, sandbox, tmp_path):
+    k = make_cash_kiosk(CashConfig(mode="validator", port=str(tmp_path / "no-validator")))
+    until(k, lambda k: not k.ui.state.cash_ok, "cash out of service")
+    assert k.runtime.cash.desk.out_of_service.value == "unplugged"
+    assert k.ui.state.screen == Screen.ATTRACT          # card payment still serves
+    k.scan(FUNDED_CARD)
+    k.reach(Screen.CARD)
+    k.drive.tap("continue")
+    k.reach(Screen.PAY_CHOICE)
+    assert all(b.name != "pay_cash" for b in k.ui.frame.buttons)
+    k.drive.tap("pay_card")
+    k.reach(Screen.AMOUNT)
