@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from kiosk import flow_cash
 from kiosk.cards import check_card_number, mask_card
 from kiosk.flow_admin import admin_press
 from kiosk.flow_events import (
@@ -50,6 +51,9 @@ def step(state: State, event: Event, now: float, settings: Settings) -> tuple[St
 
 
 def _dispatch(s: State, e: Event, now: float, cfg: Settings) -> tuple[State, list[Command]]:
+    cash = flow_cash.on_event(s, e, cfg)
+    if cash is not None:
+        return cash
     if isinstance(e, Tick):
         return _tick(s, now, cfg)
     if isinstance(e, StillHere):
@@ -191,6 +195,8 @@ def _printer_checked(s: State, e: PrinterChecked, cfg: Settings) -> tuple[State,
 
 def _start_topup(s: State, cfg: Settings, with_receipt: bool) -> tuple[State, list[Command]]:
     session = s.session
+    if session.payment:
+        return flow_cash.start(s, cfg, with_receipt)
     assert session.amount_cents is not None and session.number
     s, request = take_request(s)
     s = replace(s, screen=Screen.PAYING, session=replace(session, with_receipt=with_receipt))
@@ -248,6 +254,9 @@ def _press(s: State, e: Press, now: float, cfg: Settings) -> tuple[State, list[C
     if s.session.second_card:
         return _second_card(s, a, now, cfg)
     screen = s.screen
+    cash = flow_cash.press(s, e, cfg)
+    if cash is not None:
+        return cash
     if screen in WAITING_FOR_WORKER or screen in IDLE_SCREENS:
         return s, []
     if screen in ADMIN_SCREENS:
@@ -262,7 +271,7 @@ def _press(s: State, e: Press, now: float, cfg: Settings) -> tuple[State, list[C
         return end_session(s, cfg), []
     session = s.session
     if screen == Screen.CARD and a == Action.CONTINUE:
-        return replace(s, screen=Screen.AMOUNT), []
+        return flow_cash.after_card(s, cfg) or (replace(s, screen=Screen.AMOUNT), [])
     if screen == Screen.AMOUNT:
         if a == Action.BACK:
             return replace(s, screen=Screen.CARD), []
@@ -282,7 +291,7 @@ def _press(s: State, e: Press, now: float, cfg: Settings) -> tuple[State, list[C
             return replace(s, screen=Screen.CHECKING_PRINTER), [CheckPrinter(request)]
     if screen == Screen.PRINTER_PROBLEM:
         if a == Action.BACK:
-            return replace(s, screen=Screen.CONFIRM), []
+            return replace(s, screen=flow_cash.back_from_printer(s)), []
         if a == Action.RETRY_PRINTER:
             s, request = take_request(s)
             return replace(s, screen=Screen.CHECKING_PRINTER), [CheckPrinter(request)]

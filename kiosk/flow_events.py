@@ -124,6 +124,8 @@ class Action(str, Enum):
     STAY = "stay"                        # "continue" on the idle countdown: restart the timer
     USE_OTHER_CARD = "use_other_card"    # a second card was scanned: serve that one instead
     KEEP_CARD = "keep_card"              # a second card was scanned: carry on with the first
+    PAY_CARD = "pay_card"                # card and cash on: pay by card
+    PAY_CASH = "pay_cash"                # ... or in cash (till or note validator)
 
 
 @dataclass(frozen=True)

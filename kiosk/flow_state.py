@@ -8,6 +8,7 @@ from enum import Enum
 from typing import Literal
 
 from kiosk.cards import DEFAULT_PREFIXES
+from kiosk.flow_cash_events import CashOutcome, CashPayment, CashView
 from kiosk.flow_events import (
     CardProblemReason, JournalRow, PrinterState, PrintResult, SetupNeeded, TopupOutcome,
 )
@@ -43,22 +44,30 @@ class Screen(str, Enum):
     ADMIN_MENU = "admin_menu"
     ADMIN_JOURNAL = "admin_journal"
     SETUP_NEEDED = "setup_needed"
+    # Cash (kiosk.flow_cash): the choice, the two ways to pay cash, their own outcomes.
+    PAY_CHOICE = "pay_choice"
+    INSERT_NOTES = "insert_notes"
+    TILL = "till"
+    CASH_FAULT = "cash_fault"
+    CASH_OWED = "cash_owed"
 
 
 # Screens where the kiosk waits for the worker; the customer cannot leave them (money may move).
-WAITING_FOR_WORKER = frozenset({Screen.PAYING, Screen.PRINTING})
+WAITING_FOR_WORKER = frozenset({Screen.PAYING, Screen.PRINTING, Screen.INSERT_NOTES,
+                                Screen.TILL})
 # Screens without a customer: nothing to time out.
 IDLE_SCREENS = frozenset({Screen.ATTRACT, Screen.OUT_OF_SERVICE, Screen.REGISTRATION,
                           Screen.SETUP_NEEDED})
 # Screens where a customer is on their way but no money has moved yet.
 BEFORE_PAYMENT = frozenset({Screen.CHECKING_CARD, Screen.CARD, Screen.AMOUNT,
                             Screen.OTHER_AMOUNT, Screen.CONFIRM, Screen.CHECKING_PRINTER,
-                            Screen.PRINTER_PROBLEM})
+                            Screen.PRINTER_PROBLEM, Screen.PAY_CHOICE})
 # Screens where a new scan starts a new session for that card.
 SCAN_STARTS_SESSION = frozenset({Screen.ATTRACT, Screen.CARD, Screen.AMOUNT,
                                  Screen.OTHER_AMOUNT, Screen.CONFIRM, Screen.PRINTER_PROBLEM,
                                  Screen.DONE, Screen.REJECTED, Screen.NOT_CHARGED,
-                                 Screen.CLAIM})
+                                 Screen.CLAIM, Screen.PAY_CHOICE, Screen.CASH_FAULT,
+                                 Screen.CASH_OWED})
 ADMIN_SCREENS = frozenset({Screen.ADMIN_PIN, Screen.ADMIN_MENU, Screen.ADMIN_JOURNAL})
 
 
@@ -84,6 +93,9 @@ class Settings:
     kiosk_id: str = ""
     merchant_name: str = ""           # shown in the header; the generic brand when empty
     speech_time_factor: float = 3.0   # every timeout this many times longer in speech mode
+    # [cash] mode; with start_type "cashless" the customer chooses card or cash on screen.
+    cash_mode: Literal["none", "till", "validator"] = "none"
+    cash_accept: tuple[int, ...] = (5, 10, 20, 50)
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,9 @@ class Session:
     printed: PrintResult | None = None   # receipt or slip of this session
     # A different card scanned mid-way: asked "use the other card?" while set.
     second_card: str = field(default="", repr=False)
+    payment: CashPayment = ""         # cash chosen: "till" or "validator"
+    cash: CashView = CashView()
+    cash_outcome: CashOutcome | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +174,8 @@ class State:
     admin_guard: AdminGuard = AdminGuard()
     admin: AdminView = AdminView()
     speech: bool = False              # speech mode: a customer who may not see the screen
+    cash_ok: bool = True              # False: a validator fault took cash out of service
+    cash_detail: str = ""
 
     @property
     def in_service(self) -> bool:

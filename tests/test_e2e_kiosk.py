@@ -17,7 +17,7 @@ from hardware.sim.sandbox import SandboxServer
 from hardware.sim.scanner import VirtualScanner
 from kiosk.cli import main
 from kiosk.commands.sandbox import write_client_config
-from kiosk.config import Config, load_config, write_private_file
+from kiosk.config import CashConfig, Config, load_config, write_private_file
 from kiosk.flow import Screen, Session
 from kiosk.journal import Journal, State
 from kiosk.receipt import COPY_MARK
@@ -123,13 +123,17 @@ def make_kiosk(sandbox: SandboxServer, tmp_path: Path,
                make_printer_emulator: Callable[..., PrinterEmulator]) -> Iterator[Callable[..., Kiosk]]:
     made: list[KioskRuntime] = []
 
-    def make(*, ui_options: dict | None = None, **config_options: object) -> Kiosk:
+    def make(*, ui_options: dict | None = None, cash: CashConfig | None = None,
+             cash_options: dict | None = None, **config_options: object) -> Kiosk:
         # render=False: this process's pygame belongs to the kiosk's screen (the receipt PNG
         # is checked through `kiosk simulate`, whose emulator is a subprocess).
         printer = make_printer_emulator(columns=42, render=False)
         config = kiosk_config(sandbox, tmp_path, printer.link, **config_options)  # type: ignore[arg-type]
+        if cash is not None:
+            config = dataclasses.replace(config, cash=cash)
         scanner = VirtualScanner()
-        runtime = KioskRuntime(config, window=True, scanner=scanner, ui_options=ui_options)
+        runtime = KioskRuntime(config, window=True, scanner=scanner, ui_options=ui_options,
+                               cash_options=cash_options)
         made.append(runtime)
         runtime.open()
         kiosk = Kiosk(runtime, sandbox, printer, scanner, config)

@@ -19,6 +19,7 @@ from kiosk.flow_events import (
     CardProblemReason, JournalRow, PrinterState, PrintResult, SetupNeeded, TopupOutcome,
 )
 from kiosk.ui.check import check_frame, check_large_text
+from kiosk.ui.gallery_cash import cash_samples
 from kiosk.ui.render import Look, build_frame, render
 from kiosk.ui.settings import flow_settings, look as look_of
 
@@ -110,6 +111,7 @@ def sample_states(settings: Settings) -> dict[str, State]:
         "admin_menu": at(Screen.ADMIN_MENU, admin=AdminView(
             printer=PrinterState(False, True, "paper_near_end"), message="admin.printed_ok")),
         "admin_journal": at(Screen.ADMIN_JOURNAL, admin=AdminView(journal=journal)),
+        **cash_samples(at, card, DEMO_REFERENCE),   # type: ignore[arg-type]
     }
 
 
@@ -140,6 +142,8 @@ def render_gallery(out_dir: str | os.PathLike[str], config: Config | None = None
                 s = settings
                 if name == "paying_cashless":
                     s = replace(settings, start_type="cashless")
+                if name.startswith(("pay_choice", "cash_", "insert_notes", "till")):
+                    s = replace(settings, start_type="cashless", cash_mode="validator")
                 state = replace(state, language=language)  # type: ignore[arg-type]
                 problems: list[str] = []
                 if look.large_text:

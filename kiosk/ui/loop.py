@@ -6,7 +6,7 @@ import logging
 import math
 import threading
 import time
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import pygame
 
@@ -15,6 +15,7 @@ from kiosk.flow import (
     COUNTDOWN_S, IDLE_SCREENS, Screen, Settings, State, admin_wait_left, countdown, deadline,
     initial_state, step,
 )
+from kiosk.flow_cash_events import CASH_COMMANDS
 from kiosk.flow_events import Action, Command, Event, PlaySound, Press, StillHere, Tick
 from kiosk.ui.backend import Backend
 from kiosk.ui.display import Rotation
@@ -177,6 +178,8 @@ class KioskUi:
         self.taps = TapFilter()
         self.worker = make_worker(backend, self.post)   # runtime's: supervised in its registry
         self.worker.start()
+        # The cash thread (kiosk.cash_worker), set by the runtime when [cash] mode is on.
+        self.cash: Any = None
         self.running = False
         self.frames_drawn = 0
         self.played: list[str] = []
@@ -388,6 +391,12 @@ class KioskUi:
             self.played.append(command.name)
             del self.played[:-20]
             self.sounds.play(command.name)
+        elif isinstance(command, CASH_COMMANDS):
+            if self.cash is None:
+                log.error("cash command %s but no cash thread ([cash] mode)",
+                          type(command).__name__)
+            else:
+                self.cash.submit(command)
         else:
             self.worker.submit(command)
 

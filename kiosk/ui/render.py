@@ -29,7 +29,7 @@ def builder(screen: Screen) -> Builder:
 
 # Screens with an animation: only these are redrawn while nothing else happens.
 ANIMATED = frozenset({Screen.CHECKING_CARD, Screen.CHECKING_PRINTER, Screen.PAYING,
-                      Screen.PRINTING})
+                      Screen.PRINTING, Screen.TILL})
 
 
 @dataclass(frozen=True)

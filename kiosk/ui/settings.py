@@ -42,6 +42,8 @@ def flow_settings(config: Config, admin_pin: str | None) -> Settings:
         kiosk_id=config.kiosk.id,
         merchant_name=config.kiosk.merchant_name,
         speech_time_factor=config.speech.time_factor,
+        cash_mode=config.cash.mode,
+        cash_accept=tuple(config.cash.accept),
     )
 
 

@@ -19,6 +19,6 @@ def build(ctx: Ctx) -> list[Widget]:
         (ctx.t("confirm.amount"), amount, "huge"),
         (ctx.t("card.balance"), balance, "body"),
         (ctx.t("confirm.card"), session.masked, "body"),
-        (ctx.t("confirm.payment"), ctx.t(f"confirm.pay_{ctx.settings.start_type}"), "body"),
+        (ctx.t("confirm.payment"), ctx.t(f"confirm.pay_{session.payment or ctx.settings.start_type}"), "body"),
     ])
     return widgets + buttons
