@@ -208,9 +208,11 @@ class KioskBackend:
 
     # --- printing -----------------------------------------------------------------------------
 
-    def print_receipt(self, reference: str, language: str = "de") -> PrintResult:
+    def print_receipt(self, reference: str, language: str = "de", *,
+                      paid_cash: bool = False) -> PrintResult:
         row = self._row(reference)
-        document = receipt_document(self.config, row, copy=False, language=language)
+        document = receipt_document(self.config, row, copy=False, language=language,
+                                    paid_cash=paid_cash)
         result = self._print(document, f"receipt {reference}")
         if result.ok:
             self.service.receipt_printed(reference)
@@ -274,6 +276,10 @@ class KioskBackend:
             raise LookupError(f"journal has no top-up {reference}")
         return row
 
+    def print_document(self, document: Document, what: str) -> PrintResult:
+        """Print any document (a cash slip); the printer metric follows."""
+        return self._print(document, what)
+
     def _print(self, document: Document, what: str) -> PrintResult:
         try:
             done = self.printer.print_document(document)
@@ -298,8 +304,9 @@ class KioskBackend:
 
 
 def receipt_document(config: Config, row: TopupRow, *, copy: bool,
-                     language: str | None = None) -> Document:
-    """The receipt of a credited top-up from its journal row; `copy` marks a reprint.
+                     language: str | None = None, paid_cash: bool = False) -> Document:
+    """The receipt of a credited top-up from its journal row; `copy` marks a reprint,
+    `paid_cash` a top-up paid in cash (till or note validator): "bar bezahlt".
 
     `language`: the customer's; a copy printed later (admin menu, `kiosk reprint`) is in the
     kiosk's default language, [ui] language.
@@ -307,7 +314,8 @@ def receipt_document(config: Config, row: TopupRow, *, copy: bool,
     return topup_receipt(config.kiosk, when=_local(row.updated_at), lines=row.receipt,
                          stx_id=row.stx_id or "-", reference=row.reference,
                          amount=row.amount, currency=row.currency, start_type=row.start_type,
-                         language=language or config.ui.language, copy=copy)
+                         language=language or config.ui.language, copy=copy,
+                         paid_cash=paid_cash)
 
 
 def customer_reason(code: str | None, language: str) -> str:

@@ -110,6 +110,9 @@ class TopupConfig:
     )
     minimum: Cents = Cents(500)
     maximum: Cents = Cents(20000)
+    # The "other amount" keypad: 0.01 types cents like a till, 1.00 whole euros.
+    amount_step: Cents = field(default=Cents(1), metadata=_check(lambda v: 0 < v <= 10000,
+                                                                 "an amount from 0.01 to 100.00"))
     currency: str = field(
         default="EUR", metadata=_check(lambda v: re.fullmatch(r"[A-Z]{3}", v), "an ISO code")
     )
@@ -175,6 +178,8 @@ class UiConfig:
     large_text: bool = False
     sound: bool = True
     idle_timeout_s: int = _whole(45, 10, rules.MAX_IDLE_TIMEOUT_S, "seconds")
+    # Seconds the done screen (with the new balance) stays before the start screen returns.
+    done_timeout_s: int = _whole(15, 3, rules.MAX_IDLE_TIMEOUT_S, "seconds")
     admin_cards: tuple[str, ...] = ()
     # File holding the admin PIN (6 to 12 digits); must not be readable by other users.
     admin_pin_file: str = ""

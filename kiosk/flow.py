@@ -10,25 +10,32 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from kiosk import flow_cash
 from kiosk.cards import check_card_number, mask_card
 from kiosk.flow_admin import admin_press
 from kiosk.flow_card import balance_printed, card_checked, card_press, pin_checked, reject
 from kiosk.flow_events import (
-    Action, ApiStatus, BalancePrinted, CardChecked, CardProblemReason, CardScanned, CheckCard,
-    CheckPrinter, ClockStatus, Command, Event, JournalLoaded, JournalStatus, PinChecked,
-    PlaySound, Press, PrinterChecked,
+    Action, ApiStatus, BalancePrinted, CardChecked, ClockStatus, CardProblemReason, CardScanned,
+    CheckCard, CheckPrinter, Command, Event, JournalLoaded, JournalStatus, PinChecked, PlaySound,
+    Press, PrinterChecked,
     Printed, PrintReceipt, PrintSlip, ReaderStatus, Recovering, RegistrationDone,
     RegistrationPending, SetupNeeded, SpeechMode, StartTopup, StillHere, Tick, TopupFinished,
 )
 # The state and its queries live in kiosk.flow_state; callers keep importing them from here.
 from kiosk.flow_state import (  # noqa: F401
-    ADMIN_LOCKOUT_AFTER, ADMIN_SCREENS, BEFORE_PAYMENT, COUNTDOWN_S, IDLE_SCREENS, PIN_MAX_LENGTH,
+    ADMIN_LOCKOUT_AFTER, ADMIN_SCREENS, BEFORE_PAYMENT, COUNTDOWN_S, DONE_HOLD_S, IDLE_SCREENS,
+    PIN_MAX_LENGTH,
     PIN_MIN_LENGTH,
     SCAN_STARTS_SESSION, WAITING_FOR_WORKER, AdminGuard, AdminView, Registration, Screen,
     Session, Settings, State, admin_delay_s, admin_wait_left, card_maximum, countdown, deadline,
-    end_session, idle_screen, initial_state, max_typed_digits, may_continue_without_receipt,
-    take_request,
+    end_session,
+    done_held, entry_unit_cents, idle_screen, initial_state, may_continue_without_receipt,
+    take_request, typed_cents,
 )
+
+# Screens where a different card's scan is asked about before the customer's session is dropped.
+ASK_BEFORE_REPLACING = frozenset({Screen.CARD, Screen.AMOUNT, Screen.OTHER_AMOUNT,
+                                  Screen.CONFIRM, Screen.PRINTER_PROBLEM})
 
 
 def step(state: State, event: Event, now: float, settings: Settings) -> tuple[State, list[Command]]:
@@ -37,7 +44,9 @@ def step(state: State, event: Event, now: float, settings: Settings) -> tuple[St
     new, commands = _dispatch(state, event, now, settings)
     if new.screen != before:
         # A new screen restarts the idle timer, so result screens get their full time.
-        new = replace(new, last_input=now)
+        new = replace(new, last_input=now, entered=now)
+    if new.last_input != state.last_input and new.warned:
+        new = replace(new, warned=False)     # a new idle period earns a new countdown sound
     return new, commands
 
 
@@ -45,8 +54,11 @@ def step(state: State, event: Event, now: float, settings: Settings) -> tuple[St
 
 
 def _dispatch(s: State, e: Event, now: float, cfg: Settings) -> tuple[State, list[Command]]:
+    cash = flow_cash.on_event(s, e, cfg)
+    if cash is not None:
+        return cash
     if isinstance(e, Tick):
-        return _tick(s, now, cfg), []
+        return _tick(s, now, cfg)
     if isinstance(e, StillHere):
         return replace(s, last_input=now), []
     if isinstance(e, SpeechMode):
@@ -103,11 +115,13 @@ def _settle_idle(s: State) -> State:
     return s
 
 
-def _tick(s: State, now: float, cfg: Settings) -> State:
+def _tick(s: State, now: float, cfg: Settings) -> tuple[State, list[Command]]:
     end = deadline(s, cfg)
     if end is not None and now >= end:
-        return end_session(s, cfg)
-    return s
+        return end_session(s, cfg), []
+    if not s.warned and countdown(s, cfg, now) is not None:
+        return replace(s, warned=True), [PlaySound("countdown")]
+    return s, []
 
 
 def _scanned(s: State, e: CardScanned, now: float, cfg: Settings) -> tuple[State, list[Command]]:
@@ -122,20 +136,35 @@ def _scanned(s: State, e: CardScanned, now: float, cfg: Settings) -> tuple[State
         return replace(s, screen=Screen.ADMIN_PIN, last_input=now), []
     if s.screen not in SCAN_STARTS_SESSION or not s.in_service:
         return s, []
-    # A new session, but in the language, speech mode and view the person at the kiosk chose
-    # before scanning.
-    s = replace(end_session(s, cfg), last_input=now, language=s.language, speech=s.speech,
-                easy_view=s.easy_view)
-    if e.unreadable:
-        return reject(s, CardProblemReason.UNREADABLE)
     check = check_card_number(number, cfg.card_prefixes)
+    if s.screen in ASK_BEFORE_REPLACING:
+        # Mid-way, a stray or repeated scan changes nothing, and another card is asked about:
+        # the customer's typed amount is theirs until they say otherwise.
+        if e.unreadable or not check.ok or check.number == s.session.number:
+            return s, []
+        assert check.number is not None
+        return replace(s, session=replace(s.session, second_card=check.number),
+                       last_input=now), []
+    if e.unreadable:
+        return reject(_fresh_session(s, now, cfg), CardProblemReason.UNREADABLE)
     if not check.ok:
-        return reject(s, CardProblemReason.MALFORMED)
+        return reject(_fresh_session(s, now, cfg), CardProblemReason.MALFORMED)
     assert check.number is not None
+    return _check_card(_fresh_session(s, now, cfg), check.number)
+
+
+def _fresh_session(s: State, now: float, cfg: Settings) -> State:
+    """A new session, but in the language, speech mode and view the person at the kiosk chose
+    before scanning."""
+    return replace(end_session(s, cfg), last_input=now, language=s.language, speech=s.speech,
+                   easy_view=s.easy_view)
+
+
+def _check_card(s: State, number: str) -> tuple[State, list[Command]]:
     s, request = take_request(s)
-    session = Session(number=check.number, masked=mask_card(check.number))
+    session = Session(number=number, masked=mask_card(number))
     return replace(s, screen=Screen.CHECKING_CARD, session=session), [
-        CheckCard(request, check.number)]
+        CheckCard(request, number)]
 
 
 def _printer_checked(s: State, e: PrinterChecked, cfg: Settings) -> tuple[State, list[Command]]:
@@ -154,6 +183,8 @@ def _printer_checked(s: State, e: PrinterChecked, cfg: Settings) -> tuple[State,
 
 def _start_topup(s: State, cfg: Settings, with_receipt: bool) -> tuple[State, list[Command]]:
     session = s.session
+    if session.payment:
+        return flow_cash.start(s, cfg, with_receipt)
     assert session.amount_cents is not None and session.number
     s, request = take_request(s)
     s = replace(s, screen=Screen.PAYING, session=replace(session, with_receipt=with_receipt))
@@ -206,7 +237,14 @@ def _press(s: State, e: Press, now: float, cfg: Settings) -> tuple[State, list[C
         return replace(s, language="en" if s.language == "de" else "de"), []
     if a == Action.TOGGLE_VIEW:
         return replace(s, easy_view=not s.easy_view), []
+    if a == Action.STAY:
+        return s, []          # the press itself restarted the idle timer
+    if s.session.second_card:
+        return _second_card(s, a, now, cfg)
     screen = s.screen
+    cash = flow_cash.press(s, e, cfg)
+    if cash is not None:
+        return cash
     if screen in WAITING_FOR_WORKER or screen in IDLE_SCREENS:
         return s, []
     if screen in ADMIN_SCREENS:
@@ -216,8 +254,10 @@ def _press(s: State, e: Press, now: float, cfg: Settings) -> tuple[State, list[C
         return end_session(s, cfg), []
     if a in (Action.FINISH, Action.BACK) and screen in (
             Screen.DONE, Screen.REJECTED, Screen.NOT_CHARGED, Screen.CLAIM):
+        if done_held(s, now):
+            return s, []
         return end_session(s, cfg), []
-    gated = card_press(s, e, cfg)
+    gated = card_press(s, e, cfg)     # the card screen and the card gates' screens
     if gated is not None:
         return gated
     session = s.session
@@ -240,7 +280,7 @@ def _press(s: State, e: Press, now: float, cfg: Settings) -> tuple[State, list[C
             return replace(s, screen=Screen.CHECKING_PRINTER), [CheckPrinter(request)]
     if screen == Screen.PRINTER_PROBLEM:
         if a == Action.BACK:
-            return replace(s, screen=Screen.CONFIRM), []
+            return replace(s, screen=flow_cash.back_from_printer(s)), []
         if a == Action.RETRY_PRINTER:
             s, request = take_request(s)
             return replace(s, screen=Screen.CHECKING_PRINTER), [CheckPrinter(request)]
@@ -249,27 +289,48 @@ def _press(s: State, e: Press, now: float, cfg: Settings) -> tuple[State, list[C
     return s, []
 
 
+def _second_card(s: State, a: Action, now: float, cfg: Settings) -> tuple[State, list[Command]]:
+    """The "use the other card?" question: yes serves the new card, no (or back) closes it."""
+    number = s.session.second_card
+    if a == Action.USE_OTHER_CARD:
+        return _check_card(_fresh_session(s, now, cfg), number)
+    if a in (Action.KEEP_CARD, Action.BACK, Action.CANCEL):
+        return replace(s, session=replace(s.session, second_card="")), []
+    return s, []
+
+
 def _keypad(s: State, e: Press, cfg: Settings) -> tuple[State, list[Command]]:
+    """Amount entry as at a till: each digit shifts in from the right (1, 17, 175, 1750)."""
     session = s.session
     if e.action == Action.BACK:
         return replace(s, screen=Screen.AMOUNT, session=replace(session, typed="",
                                                                 entry_error="")), []
     if e.action == Action.DIGIT and e.value is not None and 0 <= e.value <= 9:
-        typed = session.typed
-        if len(typed) < max_typed_digits(cfg) and not (typed == "" and e.value == 0):
-            typed += str(e.value)
+        if session.typed == "" and e.value == 0:
+            return s, []                      # a leading zero changes nothing on a till either
+        typed = session.typed + str(e.value)
+        if int(typed) * entry_unit_cents(cfg) > card_maximum(s, cfg):
+            # Refused where it can be seen and heard, never cut off silently.
+            return replace(s, session=replace(session, entry_error="amount_too_high")), [
+                PlaySound("rejected")]
         return replace(s, session=replace(session, typed=typed, entry_error="")), []
     if e.action == Action.ERASE:
         return replace(s, session=replace(session, typed=session.typed[:-1],
                                           entry_error="")), []
     if e.action == Action.KEYPAD_OK:
-        if not session.typed:
-            return replace(s, session=replace(session, entry_error="amount_empty")), []
-        cents = int(session.typed) * 100
-        if cents < cfg.minimum_cents:
-            return replace(s, session=replace(session, entry_error="amount_too_low")), []
-        if cents > card_maximum(s, cfg):
-            return replace(s, session=replace(session, entry_error="amount_too_high")), []
+        cents = typed_cents(session, cfg)
+        error = ""
+        if cents == 0:
+            error = "amount_empty"
+        elif cents < cfg.minimum_cents:
+            error = "amount_too_low"
+        elif cents > card_maximum(s, cfg):
+            error = "amount_too_high"
+        elif cents % cfg.amount_step_cents:
+            error = "amount_step"
+        if error:
+            return replace(s, session=replace(session, entry_error=error)), [
+                PlaySound("rejected")]
         return replace(s, screen=Screen.CONFIRM,
                        session=replace(session, amount_cents=cents, entry_error="")), []
     return s, []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from kiosk import flow_cash
 from kiosk.flow_events import (
     Action, BalancePrinted, CardChecked, CardInfo, CardProblemReason, CheckPin, Command,
     PinChecked, PlaySound, PrintBalance, Press,
@@ -56,7 +57,7 @@ def card_press(s: State, e: Press, cfg: Settings) -> tuple[State, list[Command]]
         if s.session.pin_required and not s.session.pin_ok:
             return replace(s, screen=Screen.PIN_ENTRY,
                            session=replace(s.session, pin="", pin_message="")), []
-        return replace(s, screen=Screen.AMOUNT), []
+        return after_card(s, cfg)
     if screen == Screen.CARD and a == Action.PRINT_BALANCE:
         return _print_balance(s)
     if screen == Screen.PIN_ENTRY:
@@ -64,6 +65,11 @@ def card_press(s: State, e: Press, cfg: Settings) -> tuple[State, list[Command]]
     if screen in (Screen.CARD_LIMIT, Screen.CARD_LOCKED) and a in (Action.FINISH, Action.BACK):
         return end_session(s, cfg), []
     return None
+
+
+def after_card(s: State, cfg: Settings) -> tuple[State, list[Command]]:
+    """Past the card's gates: the way to pay (kiosk.flow_cash) or straight to the amounts."""
+    return flow_cash.after_card(s, cfg) or (replace(s, screen=Screen.AMOUNT), [])
 
 
 def _print_balance(s: State) -> tuple[State, list[Command]]:
@@ -114,8 +120,8 @@ def pin_checked(s: State, e: PinChecked, cfg: Settings) -> tuple[State, list[Com
     s = replace(s, pending=0)
     session = replace(s.session, pin="", pin_message="")
     if e.verdict == "ok":
-        return replace(s, screen=Screen.AMOUNT, session=replace(session, pin_ok=True)), [
-            PlaySound("accepted")]
+        s, commands = after_card(replace(s, session=replace(session, pin_ok=True)), cfg)
+        return s, [PlaySound("accepted"), *commands]
     if e.verdict == "wrong":
         failures = session.pin_failures + 1
         if failures >= PIN_TRIES:

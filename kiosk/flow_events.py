@@ -143,6 +143,11 @@ class Action(str, Enum):
     ADMIN_RESTART = "admin_restart"
     ADMIN_EXIT = "admin_exit"
     PAGE = "page"                        # value = +1 / -1 (admin journal pages)
+    STAY = "stay"                        # "continue" on the idle countdown: restart the timer
+    USE_OTHER_CARD = "use_other_card"    # a second card was scanned: serve that one instead
+    KEEP_CARD = "keep_card"              # a second card was scanned: carry on with the first
+    PAY_CARD = "pay_card"                # card and cash on: pay by card
+    PAY_CASH = "pay_cash"                # ... or in cash (till or note validator)
     PRINT_BALANCE = "print_balance"      # a balance slip of the scanned card
 
 
@@ -365,7 +370,7 @@ class Restart:
 
 @dataclass(frozen=True)
 class PlaySound:
-    name: Literal["accepted", "rejected", "done"]
+    name: Literal["accepted", "rejected", "done", "countdown"]
 
 
 Command = Union[CheckCard, CheckPrinter, StartTopup, PrintReceipt, PrintSlip, ReprintLast,

@@ -10,7 +10,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import metadata
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping, Protocol
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -41,7 +41,21 @@ KNOWN_OUTCOMES: tuple[str, ...] = (
 # The card was credited: these move "last successful top-up".
 CREDITED_OUTCOMES = frozenset({"done", "receipt_owed", "confirmed"})
 DEVICES: tuple[str, ...] = ("printer", "reader", "api")
+# The cashbox of the NV9 USB+ (the smallest of the family the kiosk drives) holds about 300
+# notes; the near-full alarm fires at this share, leaving a day's notes of room.
+CASHBOX_CAPACITY_NOTES = 300
+CASHBOX_NEAR_FULL_SHARE = 0.9
 _LABEL_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+class CashboxFill(Protocol):
+    """What the cashbox count (kiosk.cash.ledger.CashboxCount) offers the metrics."""
+
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def total(self) -> int: ...
 
 
 def _label(value: str | State, what: str) -> str:
@@ -117,6 +131,12 @@ class KioskMetrics:
         r.register(self._journal)
         self._storage = _StorageCollector()
         r.register(self._storage)
+        self.cash_faults = Counter(
+            "kiosk_cash_faults", "Note validator faults, by fault (kiosk.cash.session.Fault)",
+            ["fault"], registry=r,
+        )
+        self._cashbox = _CashboxCollector()
+        r.register(self._cashbox)
 
     # --- what the rest of the kiosk calls ----------------------------------------------------
 
@@ -142,6 +162,16 @@ class KioskMetrics:
     def set_unresolved(self, rows: int) -> None:
         """Journal rows whose outcome is still open; see also watch_journal()."""
         self._journal.pushed = rows
+
+    def cash_fault(self, fault: str) -> None:
+        """Count one validator fault ("jam", "rejected", ...)."""
+        self.cash_faults.labels(_label(fault, "fault")).inc()
+
+    def watch_cashbox(self, count: Callable[[], CashboxFill],
+                      capacity: int = CASHBOX_CAPACITY_NOTES) -> None:
+        """Read the cashbox's fill at every scrape, e.g. `watch_cashbox(ledger.cashbox)`."""
+        self._cashbox.count = count
+        self._cashbox.capacity = capacity
 
     def watch_journal(self, counts: Callable[[], Mapping[State, int]]) -> None:
         """Read rows per state at every scrape, e.g. `metrics.watch_journal(journal.counts)`."""
@@ -203,6 +233,34 @@ class _StorageCollector(Collector):
             log.error("metrics: cannot read free space of %s: %s", self.path.parent, exc)
             free.add_metric([], float("nan"))
         yield free
+
+
+class _CashboxCollector(Collector):
+    """The cashbox's fill since the last emptying, read fresh at every scrape."""
+
+    def __init__(self) -> None:
+        self.count: Callable[[], CashboxFill] | None = None
+        self.capacity = CASHBOX_CAPACITY_NOTES
+
+    def collect(self) -> Iterable[GaugeMetricFamily]:
+        if self.count is None:
+            return
+        try:
+            fill = self.count()
+            notes, value = fill.count, fill.total
+        except Exception as exc:  # noqa: BLE001 - a scrape must not fail because of the journal
+            log.error("metrics: cannot read the cashbox count: %s", exc)
+            notes, value = float("nan"), float("nan")
+        for name, doc, number in (
+            ("kiosk_cashbox_notes", "Notes in the cashbox since it was last emptied", notes),
+            ("kiosk_cashbox_value_cents", "Value of the notes in the cashbox, in cents", value),
+            ("kiosk_cashbox_capacity_notes", "Notes the cashbox holds", self.capacity),
+            ("kiosk_cashbox_near_full", "1 when the cashbox is near capacity: empty it soon",
+             float(notes >= self.capacity * CASHBOX_NEAR_FULL_SHARE)),
+        ):
+            family = GaugeMetricFamily(name, doc)
+            family.add_metric([], number)
+            yield family
 
 
 class _JournalCollector(Collector):

@@ -80,7 +80,8 @@ class KioskRuntime:
                  ready_at_latest_s: float = READY_AT_LATEST_S,
                  ui_options: dict[str, Any] | None = None,
                  liveness: Liveness | None = None, headset_jack: Any = None,
-                 clock_probe: Callable[[], ClockReading] | None = None) -> None:
+                 clock_probe: Callable[[], ClockReading] | None = None,
+                 cash_options: dict[str, Any] | None = None) -> None:
         self.config = config
         self.window = window
         self.scanner = scanner
@@ -104,6 +105,9 @@ class KioskRuntime:
         self.metrics_server: MetricsServer | None = None
         self.supervisor: Supervisor | None = None
         self.reader: SupervisedReader | None = None
+        # [cash] mode on: the cash thread; `cash_options`: more CashDesk arguments (tests).
+        self.cash: Any = None
+        self.cash_options = cash_options or {}
         self.ui: Any = None
         # Speech mode (kiosk.speech) and the headset jack; `headset_jack`: a simulated one.
         self.headset_jack = headset_jack
@@ -189,10 +193,33 @@ class KioskRuntime:
                 metrics=self.metrics, liveness=self.liveness,
                 deadline=self.deadlines.supervisor,
                 storage=StorageWatch(self.journal, config.journal)).start()
+            self._open_cash()
         except BaseException:
             self.close()
             raise
         return self
+
+    def _open_cash(self) -> None:
+        """[cash] mode on: the cash thread (and the note validator's desk in validator mode)."""
+        if self.config.cash.mode == "none":
+            return
+        from kiosk.cash.desk import CashDesk
+        from kiosk.cash.ledger import CashLedger
+        from kiosk.cash_worker import CashWorker
+
+        assert self.service is not None and self.backend is not None and self.journal
+        ledger = CashLedger(self.journal)
+        desk = None
+        if self.config.cash.mode == "validator":
+            desk = CashDesk(self.config, self.service, ledger, **self.cash_options)
+            self.metrics.watch_cashbox(ledger.cashbox)
+        settled = self.supervisor.settled if self.supervisor is not None else None
+        self.cash = CashWorker(self.config, self.backend, self.ui.post, desk=desk,
+                               liveness=self.liveness, metrics=self.metrics,
+                               idle_deadline=self.deadlines.worker_idle,
+                               job_deadline=self.deadlines.worker_job, settled=settled)
+        self.ui.cash = self.cash
+        self.cash.start()
 
     def _open_journal_down(self, admin_pin: str | None) -> KioskRuntime:
         """Only the screen (out of service, with the operator message) and the metrics."""
@@ -316,6 +343,12 @@ class KioskRuntime:
 
     # --- closing ----------------------------------------------------------------------------
 
+    def _close_cash(self) -> None:
+        assert self.cash is not None
+        self.cash.stop()
+        if self.cash.desk is not None:
+            self.cash.desk.close()
+
     def close(self) -> None:
         """Release everything in reverse order; safe to call twice."""
         if self._closed:
@@ -325,6 +358,7 @@ class KioskRuntime:
         steps: list[tuple[str, Callable[[], None] | None]] = [
             ("supervisor", self.supervisor.stop if self.supervisor else None),
             ("reader", self.reader.stop if self.reader else None),
+            ("cash", self._close_cash if self.cash else None),
             ("headset jack", self.headset.stop if self.headset else None),
             ("speech", self.speech.engine.stop if self.speech else None),
             ("screen", self.ui.close if self.ui else None),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pygame
 
 from hardware.sim.sandbox import DEMO_CARDS, Fault
-from kiosk.flow import Screen
+from kiosk.flow import Screen, entry_unit_cents
 from kiosk.money import format_amount
 from kiosk.simulation import ADMIN_CARD, ADMIN_PIN, DEMO_SCANS, SECOND_VALID_CARD, Simulation
 from kiosk.ui.driver import UiDriver
@@ -59,11 +59,20 @@ class Demo:
     def scan(self, number: str) -> None:
         self.sim.scan(number)
 
+    def pay_by_card(self, shot: bool = False) -> None:
+        """With cash on, the customer chooses: by card (the card terminal)."""
+        if self.sim.cash != "none":
+            self.wait(Screen.PAY_CHOICE)
+            if shot:
+                self.shot()
+            self.tap("pay_card")
+
     def confirm_first_preset(self, card: str) -> None:
         """Scan `card`, pick the first preset amount and confirm it (no screenshots)."""
         self.scan(card)
         self.wait(Screen.CARD)
         self.tap("continue")
+        self.pay_by_card()
         self.wait(Screen.AMOUNT)
         self.tap(f"amount:{self.ui.settings.presets[0]}")
         self.wait(Screen.CONFIRM)
@@ -85,6 +94,8 @@ def run_demo(sim: Simulation, out: Path) -> bool:
     ]
     if sim.speech:
         steps.insert(3, ("keypad-only top-up with speech", _speech_topup))
+    if sim.cash == "validator":
+        steps.insert(3, ("cash top-up at the note validator", _cash_topup))
     credited = False
     for title, step in steps:
         print(f"demo: {title}", flush=True)
@@ -93,8 +104,8 @@ def run_demo(sim: Simulation, out: Path) -> bool:
         except (TimeoutError, KeyError, AssertionError) as exc:
             print(f"demo: {title} FAILED: {exc}", flush=True)
             return False
-        if step is _topup:
-            credited = ok
+        if step in (_topup, _cash_topup):
+            credited = ok if step is _topup else credited and ok
             if not ok:
                 return False
     print(f"demo: {len(demo.shots)} screenshots in {out}", flush=True)
@@ -127,11 +138,13 @@ def _topup(d: Demo) -> bool:
     d.wait(Screen.CARD)
     d.shot()
     d.tap("continue")
+    d.pay_by_card(shot=True)
     d.wait(Screen.AMOUNT)
     d.shot()
     d.tap("other_amount")
     d.wait(Screen.OTHER_AMOUNT)
-    for digit in str(TOPUP_CENTS // 100):
+    # Typed as at a till: in cents, or in euros where only whole euros are allowed.
+    for digit in str(TOPUP_CENTS // entry_unit_cents(d.ui.settings)):
         d.tap(f"digit:{digit}")
     d.shot()
     d.tap("keypad_ok")
@@ -162,6 +175,43 @@ def _topup(d: Demo) -> bool:
     d.tap("finish")
     d.wait(Screen.ATTRACT)
     return ok
+
+
+CASH_NOTES = (20, 10)        # the cash top-up: 30 € in two notes
+
+
+def _cash_topup(d: Demo) -> bool:
+    """Card, "Mit Bargeld", two notes into the virtual validator, Fertig: one cash top-up."""
+    sim = d.sim
+    card = SECOND_VALID_CARD
+    before = sim.sandbox.balance(card)
+    total = 0
+    d.scan(card)
+    d.wait(Screen.CARD)
+    d.tap("continue")
+    d.wait(Screen.PAY_CHOICE)
+    d.tap("pay_cash")
+    d.wait(Screen.INSERT_NOTES)
+    d.ui.run_until(lambda u: bool(u.state.session.cash.reference), STEP_TIMEOUT_S)
+    d.shot("empty")
+    for value in CASH_NOTES:
+        total += value * 100
+        if not d.ui.run_until(lambda u: sim.insert_note(value), STEP_TIMEOUT_S):
+            raise TimeoutError(f"the validator did not draw the {value} € note in")
+        if not d.ui.run_until(lambda u: u.state.session.cash.total_cents == total,
+                              STEP_TIMEOUT_S):
+            raise TimeoutError(f"the {value} € note was not stacked")
+    d.shot()
+    d.tap("finish")
+    d.wait(Screen.DONE)
+    d.shot("cash")
+    credited = sim.sandbox.balance(card) - before
+    print(f"  cash: {format_amount(total)} in notes, {format_amount(credited)} credited",
+          flush=True)
+    printed = d.ui.state.session.printed
+    d.tap("finish")
+    d.wait(Screen.ATTRACT)
+    return credited == total and printed is not None and printed.ok
 
 
 def _speech_topup(d: Demo) -> bool:

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 from hardware.sim.sandbox import DEMO_CARDS, SandboxServer
 from kiosk.commands.sandbox import write_client_config
@@ -29,9 +29,12 @@ DEMO_SCANS: dict[str, tuple[str, str]] = {
     "F4": ("malformed scan", "92761234"),
     "F5": ("admin card (PIN 246810)", "9276000000009999"),
 }
+# The notes F6-F9 insert into the virtual validator (with --cash validator).
+DEMO_NOTES: dict[str, int] = {"F6": 5, "F7": 10, "F8": 20, "F9": 50}
 SECOND_VALID_CARD = DEMO_CARDS["fresh"][0]
 ADMIN_CARD = DEMO_SCANS["F5"][1]
 ADMIN_PIN = "246810"
+STAFF_CARD = "9276000000008888"   # confirms a till payment (--cash till): F10
 
 
 class Simulation:
@@ -41,9 +44,16 @@ class Simulation:
     def __init__(self, out: Path, *, start_type: str = "cash", language: str = "de",
                  size: tuple[int, int] = (800, 480), quiet: bool = False,
                  health_interval_s: float | None = None, idle_timeout_s: int = 45,
-                 speech: bool = False) -> None:
+                 speech: bool = False, cash: str = "none") -> None:
         self.out = out
-        self.speech = speech          # speech mode available; F9 plugs the virtual headset
+        self.speech = speech          # speech mode available; F11 plugs the virtual headset
+        # [cash] mode: "validator" puts a virtual note validator on a pty (F6-F9 insert notes);
+        # with cash on, card payment is the card terminal and the customer chooses.
+        self.cash = cash
+        if cash != "none":
+            start_type = "cashless"
+        self.validator_link = out / "validator"
+        self.validator: Any = None
         self.start_type = start_type
         self.language = language
         self.size = size
@@ -84,6 +94,11 @@ class Simulation:
         if not wait_until(self.printer_link.exists, 15.0):
             raise RuntimeError(f"printer emulator did not create {self.printer_link} "
                                f"(see {self.out / 'printer-emulator.log'})")
+        if self.cash == "validator":
+            from hardware.sim.validator import VirtualValidator
+            self.validator = VirtualValidator(self.validator_link)
+            self.validator.plug()
+            self._stack.callback(self.validator.close)
         config = self.config()
         self.scanner = VirtualScanner()
         self.headset_jack = VirtualHeadsetJack()
@@ -126,6 +141,11 @@ enabled = false
 
 [speech]
 enabled = {'true' if self.speech else 'false'}
+
+[cash]
+mode = "{self.cash}"
+port = {json.dumps(str(self.validator_link))}
+staff_cards = ["{STAFF_CARD}"]
 """
         with path.open("a", encoding="utf-8") as f:
             f.write(extra)
@@ -202,13 +222,33 @@ enabled = {'true' if self.speech else 'false'}
         log.info("demo headset: %s", "plugged in" if plugged else "pulled out")
         jack.set(plugged)
 
+    def insert_note(self, value: int) -> bool:
+        """A customer pushes a note into the virtual validator; False if it does not draw it in
+        (disabled: no cash session open, or busy with the last note)."""
+        assert self.validator is not None
+        taken = self.validator.insert_note(value)
+        if taken:
+            log.info("demo note: %d € drawn in", value)
+        else:
+            log.debug("demo note: %d € not drawn in (no session open, or a note in the path)",
+                      value)
+        return taken
+
     def _on_key(self, event: object) -> bool:
         import pygame
 
         key = getattr(event, "key", None)
-        if key == pygame.K_F9 and self.speech:
+        if key == pygame.K_F11 and self.speech:
             self.plug_headset(not (self.headset_jack and self.headset_jack.plugged))
             return True
+        if key == pygame.K_F10 and self.cash == "till":
+            log.info("demo scan: staff card")
+            self.scan(STAFF_CARD)
+            return True
+        for name, value in DEMO_NOTES.items():
+            if key == getattr(pygame, f"K_{name}") and self.validator is not None:
+                self.insert_note(value)
+                return True
         for name, (what, number) in DEMO_SCANS.items():
             if key == getattr(pygame, f"K_{name}"):
                 log.info("demo scan: %s", what)

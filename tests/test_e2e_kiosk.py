@@ -17,7 +17,7 @@ from hardware.sim.sandbox import SandboxServer
 from hardware.sim.scanner import VirtualScanner
 from kiosk.cli import main
 from kiosk.commands.sandbox import write_client_config
-from kiosk.config import Config, load_config, write_private_file
+from kiosk.config import CashConfig, Config, load_config, write_private_file
 from kiosk.flow import Screen, Session
 from kiosk.journal import Journal, State
 from kiosk.receipt import COPY_MARK
@@ -130,13 +130,17 @@ def make_kiosk(sandbox: SandboxServer, tmp_path: Path,
                make_printer_emulator: Callable[..., PrinterEmulator]) -> Iterator[Callable[..., Kiosk]]:
     made: list[KioskRuntime] = []
 
-    def make(*, ui_options: dict | None = None, **config_options: object) -> Kiosk:
+    def make(*, ui_options: dict | None = None, cash: CashConfig | None = None,
+             cash_options: dict | None = None, **config_options: object) -> Kiosk:
         # render=False: this process's pygame belongs to the kiosk's screen (the receipt PNG
         # is checked through `kiosk simulate`, whose emulator is a subprocess).
         printer = make_printer_emulator(columns=42, render=False)
         config = kiosk_config(sandbox, tmp_path, printer.link, **config_options)  # type: ignore[arg-type]
+        if cash is not None:
+            config = dataclasses.replace(config, cash=cash)
         scanner = VirtualScanner()
-        runtime = KioskRuntime(config, window=True, scanner=scanner, ui_options=ui_options)
+        runtime = KioskRuntime(config, window=True, scanner=scanner, ui_options=ui_options,
+                               cash_options=cash_options)
         made.append(runtime)
         runtime.open()
         kiosk = Kiosk(runtime, sandbox, printer, scanner, config)
@@ -198,7 +202,7 @@ def test_topup_by_keypad_alone(make_kiosk, sandbox, start_type):
     assert k.ui.focus == "other_amount"
     k.drive.key(pygame.K_RETURN)
     k.reach(Screen.OTHER_AMOUNT)
-    k.drive.type("15")
+    k.drive.type("1500")                              # like a till: 15,00 €
     k.drive.key(pygame.K_RETURN)                      # OK has the focus after typing
     k.reach(Screen.CONFIRM)
     assert k.ui.state.session.amount_cents == 1500
@@ -209,6 +213,29 @@ def test_topup_by_keypad_alone(make_kiosk, sandbox, start_type):
     assert "15,00 EUR" in receipt.text
     k.drive.key(pygame.K_RETURN)
     k.reach(Screen.ATTRACT)
+
+
+def test_typed_1_7_5_0_credits_17_50_in_the_sandbox_ledger(make_kiosk, sandbox):
+    k = make_kiosk()
+    k.scan(FUNDED_CARD)
+    k.reach(Screen.CARD)
+    k.drive.tap("continue")
+    k.reach(Screen.AMOUNT)
+    k.drive.tap("other_amount")
+    k.reach(Screen.OTHER_AMOUNT)
+    for digit in "1750":
+        k.drive.tap(f"digit:{digit}")
+    entry = next(t.text for t in k.ui.frame.texts if t.name == "entry")
+    assert entry == "17,50\u00a0€"
+    k.drive.tap("keypad_ok")
+    k.reach(Screen.CONFIRM)
+    k.drive.tap("confirm")
+    k.reach(Screen.DONE)
+    assert _credited(sandbox, FUNDED_CARD) == [1750]
+    assert sandbox.balance(FUNDED_CARD) == 4250
+    title = next(t.text for t in k.ui.frame.texts if t.name == "title")
+    assert title == "17,50\u00a0€ aufgeladen"
+    assert "17,50 EUR" in k.printer.wait_for_receipts(1)[0].text
 
 
 def test_idle_timeout_returns_to_attract_and_forgets_the_customer(make_kiosk, sandbox):

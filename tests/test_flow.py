@@ -71,6 +71,7 @@ def test_full_topup_with_receipt(flow):
     commands = at_card(flow)
     assert PlaySound("accepted") in commands
     assert flow.state.session.balance_cents == 1250
+    run(flow, Press(Action.CANCEL))
     start = at_paying(flow, 5000)
     assert (start.amount_cents, start.start_type, start.with_receipt) == (5000, "cash", True)
     assert start.number == VALID_CARD
@@ -80,7 +81,10 @@ def test_full_topup_with_receipt(flow):
     assert flow.state.session.number == ""       # the full number is gone once money moved
     commands = run(flow, Printed(printing.request, PrintResult(True)))
     assert flow.state.screen == Screen.DONE and PlaySound("done") in commands
-    run(flow, Press(Action.FINISH))
+    done_at = flow.state.entered
+    run(flow, Press(Action.FINISH), now=done_at + 0.9)   # a second tap of "pay now"
+    assert flow.state.screen == Screen.DONE
+    run(flow, Press(Action.FINISH), now=done_at + 1.0)
     assert flow.state.screen == Screen.ATTRACT and flow.state.session == Session()
 
 
@@ -122,15 +126,17 @@ def test_other_amount_keypad_limits(flow):
     run(flow, Press(Action.DIGIT, 0), Press(Action.DIGIT, 4), Press(Action.KEYPAD_OK))
     assert flow.state.session.typed == "4"           # a leading zero is not typed
     assert flow.state.session.entry_error == "amount_too_low"
-    for d in (5, 0, 0, 9):                           # at most as many digits as the maximum
+    for d in (5, 0, 0):                              # cents shift in: 45,00 €
         run(flow, Press(Action.DIGIT, d))
-    assert flow.state.session.typed == "450"
-    run(flow, Press(Action.KEYPAD_OK))
+    assert flow.state.session.typed == "4500"
+    assert run(flow, Press(Action.DIGIT, 9)) == [PlaySound("rejected")]   # 450,09 € > 200 €
+    assert flow.state.session.typed == "4500"
     assert flow.state.session.entry_error == "amount_too_high"
-    run(flow, Press(Action.ERASE), Press(Action.ERASE))
+    run(flow, Press(Action.ERASE), Press(Action.ERASE), Press(Action.ERASE))
     assert flow.state.session.typed == "4" and flow.state.session.entry_error == ""
-    run(flow, Press(Action.DIGIT, 2), Press(Action.KEYPAD_OK))
-    assert flow.state.screen == Screen.CONFIRM and flow.state.session.amount_cents == 4200
+    run(flow, Press(Action.DIGIT, 2), Press(Action.DIGIT, 5), Press(Action.DIGIT, 0),
+        Press(Action.KEYPAD_OK))
+    assert flow.state.screen == Screen.CONFIRM and flow.state.session.amount_cents == 4250
     run(flow, Press(Action.BACK), Press(Action.OTHER_AMOUNT), Press(Action.BACK))
     assert flow.state.screen == Screen.AMOUNT and flow.state.session.typed == ""
 
@@ -319,7 +325,7 @@ def test_a_touch_that_is_no_button_restarts_the_idle_timer():
                                     Screen.ADMIN_PIN, Screen.ADMIN_JOURNAL,
                                     Screen.CHECKING_CARD, Screen.CHECKING_PRINTER])
 def test_every_screen_with_a_customer_times_out(screen):
-    settings = ui_settings()
+    settings = ui_settings(done_timeout_s=ui_settings().idle_timeout_s)
     state = replace(initial_state(settings, T0), screen=screen,
                     session=Session(number=VALID_CARD, masked="m", amount_cents=1000))
     state, _ = step(state, Tick(), T0 + settings.idle_timeout_s - 0.01, settings)
@@ -334,12 +340,58 @@ def test_idle_screens_have_no_timeout():
         assert deadline(replace(State(), screen=screen), settings) is None
 
 
-def test_new_scan_replaces_the_previous_customer(flow):
+def test_new_scan_mid_way_is_asked_about_before_it_replaces_the_customer(flow):
     at_confirm(flow)
-    check = request_of(run(flow, CardScanned("9276000000001111")), CheckCard)
+    assert run(flow, CardScanned("9276000000001111")) == []
+    assert flow.state.screen == Screen.CONFIRM and flow.state.session.amount_cents == 2000
+    assert flow.state.session.second_card == "9276000000001111"
+    assert "1111" not in repr(flow.state)
+    run(flow, Press(Action.CONFIRM))                 # the question comes first
+    assert flow.state.screen == Screen.CONFIRM
+    run(flow, Press(Action.KEEP_CARD))
+    assert flow.state.session.second_card == "" and flow.state.session.amount_cents == 2000
+    for stray in (CardScanned(VALID_CARD), CardScanned("12", unreadable=True),
+                  CardScanned("1234")):
+        assert run(flow, stray) == [] and flow.state.session.second_card == ""
+    run(flow, CardScanned("9276000000001111"))
+    check = request_of(run(flow, Press(Action.USE_OTHER_CARD)), CheckCard)
     assert check.number == "9276000000001111"
     assert flow.state.screen == Screen.CHECKING_CARD
     assert flow.state.session.amount_cents is None
+
+
+def test_a_new_scan_after_the_result_starts_the_next_customer_at_once(flow):
+    request_of(run(flow, CardScanned("9276000000001111")), CheckCard)
+    run(flow, Press(Action.CANCEL))
+    at_paying(flow)
+    flow.state = replace(flow.state, screen=Screen.DONE)
+    check = request_of(run(flow, CardScanned("9276000000001111")), CheckCard)
+    assert check.number == "9276000000001111"
+
+
+def test_whole_euro_steps_and_steps_of_five():
+    flow = Flow(ui_settings(amount_step_cents=500), T0)
+    at_card(flow)
+    run(flow, Press(Action.CONTINUE), Press(Action.OTHER_AMOUNT))
+    run(flow, Press(Action.DIGIT, 1), Press(Action.DIGIT, 2), Press(Action.KEYPAD_OK))
+    assert flow.state.session.entry_error == "amount_step"
+    run(flow, Press(Action.ERASE), Press(Action.DIGIT, 5), Press(Action.KEYPAD_OK))
+    assert flow.state.screen == Screen.CONFIRM and flow.state.session.amount_cents == 1500
+
+
+def test_the_countdown_sounds_once_per_idle_period_and_done_has_none():
+    settings = ui_settings(idle_timeout_s=30.0, done_timeout_s=15.0)
+    flow = Flow(settings, T0)
+    at_card(flow)
+    start = flow.state.last_input
+    assert run(flow, Tick(), now=start + 19) == []
+    assert run(flow, Tick(), now=start + 21) == [PlaySound("countdown")]
+    assert run(flow, Tick(), now=start + 22) == []
+    run(flow, Press(Action.STAY), now=start + 23)
+    assert flow.state.screen == Screen.CARD and not flow.state.warned
+    assert run(flow, Tick(), now=start + 44) == [PlaySound("countdown")]
+    done = replace(flow.state, screen=Screen.DONE, entered=start + 60, last_input=start + 74)
+    assert deadline(done, settings) == start + 75 and countdown(done, settings, start + 74) is None
 
 
 # --- service status, registration --------------------------------------------------------------
@@ -517,3 +569,10 @@ def test_full_card_numbers_do_not_appear_in_reprs(flow):
     assert VALID_CARD not in repr(flow.state) and VALID_CARD not in repr(start)
     assert VALID_CARD not in repr(CardScanned(VALID_CARD))
     assert ADMIN_PIN not in repr(ui_settings())
+
+
+def test_a_short_idle_time_is_counted_down_only_in_its_last_third():
+    settings = ui_settings(idle_timeout_s=10.0)
+    state = replace(initial_state(settings, T0), screen=Screen.CARD)
+    assert countdown(state, settings, T0 + 6.6) is None
+    assert countdown(state, settings, T0 + 6.7) == 4

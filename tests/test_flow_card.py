@@ -109,11 +109,11 @@ def test_the_amounts_stop_at_the_cards_largest_topup(flow):
     run(flow, Press(Action.CONTINUE))
     run(flow, Press(Action.AMOUNT, 5000))                    # a preset above the room left
     assert flow.state.screen == Screen.AMOUNT
-    run(flow, Press(Action.OTHER_AMOUNT), Press(Action.DIGIT, 4), Press(Action.DIGIT, 0),
+    run(flow, Press(Action.OTHER_AMOUNT), *[Press(Action.DIGIT, d) for d in (4, 0, 0, 0)])
+    assert flow.state.session.entry_error == "amount_too_high"   # 40,00: refused as typed
+    assert flow.state.session.typed == "400"
+    run(flow, *[Press(Action.ERASE)] * 3, *[Press(Action.DIGIT, d) for d in (3, 0, 0, 0)],
         Press(Action.KEYPAD_OK))
-    assert flow.state.session.entry_error == "amount_too_high"
-    run(flow, Press(Action.ERASE), Press(Action.ERASE), Press(Action.DIGIT, 3),
-        Press(Action.DIGIT, 0), Press(Action.KEYPAD_OK))
     assert flow.state.screen == Screen.CONFIRM and flow.state.session.amount_cents == 3000
     check = one(run(flow, Press(Action.CONFIRM)), CheckPrinter)
     start = one(run(flow, PrinterChecked(check.request, PrinterState(True))), StartTopup)

@@ -79,7 +79,7 @@ def test_f_keys_scan_demo_cards_through_the_virtual_scanner(tmp_path):
     assert not (tmp_path / "printer").exists()          # the emulator went with the simulation
 
 
-def test_f9_plugs_the_virtual_headset_and_speech_starts(tmp_path):
+def test_f11_plugs_the_virtual_headset_and_speech_starts(tmp_path):
     import shutil
 
     import pygame
@@ -96,8 +96,43 @@ def test_f9_plugs_the_virtual_headset_and_speech_starts(tmp_path):
         ui = sim.runtime.ui
         drive = UiDriver(ui, timeout=15)
         drive.wait_for(Screen.ATTRACT)
-        drive.key(pygame.K_F9)                          # headset in
+        drive.key(pygame.K_F11)                         # headset in
         assert ui.run_until(lambda u: u.state.speech and bool(sim.runtime.speech.said), 15)
         assert sim.runtime.speech.said[0].startswith("Sprachausgabe eingeschaltet.")
         assert sim.runtime.speech.engine.wait_idle(15)
         assert any((tmp_path / "kiosk-state" / "speech-cache").glob("*.wav"))
+
+
+def test_cash_validator_f_keys_insert_notes_and_the_demo_step_tops_up(tmp_path):
+    import pygame
+
+    from kiosk.commands.simulate import Simulation
+    from kiosk.flow import Screen
+    from kiosk.simdemo import Demo, _cash_topup
+    from kiosk.ui.driver import UiDriver
+
+    with Simulation(tmp_path, quiet=True, cash="validator") as sim:
+        assert sim.runtime is not None and sim.start_type == "cashless"
+        ui = sim.runtime.ui
+        drive = UiDriver(ui, timeout=15)
+        drive.wait_for(Screen.ATTRACT)
+        drive.key(pygame.K_F1)                          # valid demo card
+        drive.wait_for(Screen.CARD)
+        drive.tap("continue")
+        drive.wait_for(Screen.PAY_CHOICE)
+        drive.tap("pay_cash")
+        drive.wait_for(Screen.INSERT_NOTES)
+        assert ui.run_until(lambda u: bool(u.state.session.cash.reference), 15)
+        drive.key(pygame.K_F7)                          # a 10 € note
+        assert ui.run_until(lambda u: u.state.session.cash.total_cents == 1000, 15)
+        drive.key(pygame.K_F6)                          # and a 5 € note
+        assert ui.run_until(lambda u: u.state.session.cash.total_cents == 1500, 15)
+        drive.tap("finish")
+        drive.wait_for(Screen.DONE)
+        assert ui.state.session.outcome.new_balance_cents == 2500 + 1500
+        drive.tap("finish")
+        drive.wait_for(Screen.ATTRACT)
+        assert _cash_topup(Demo(sim, tmp_path))         # the scripted demo's cash step
+        assert (tmp_path / "insert_notes-empty.png").exists()
+        assert (tmp_path / "done-cash.png").exists()
+        assert sim.validator.model.cashbox == {10: 2, 5: 1, 20: 1}

@@ -77,7 +77,7 @@ def test_keypad_only_topup_with_speech(make_ui, clock, backend, speech) -> None:
     press(ui, pygame.K_RETURN)                   # "Guthaben aufladen" has the focus
     reach(ui, Screen.AMOUNT)
     turn(ui)
-    # Down to "Anderer Betrag", then type 15 on the keypad.
+    # Down to "Anderer Betrag", then type 15,00 on the keypad (cents shift in like a till).
     for _ in range(3):
         press(ui, pygame.K_RIGHT)
         turn(ui)
@@ -89,6 +89,9 @@ def test_keypad_only_topup_with_speech(make_ui, clock, backend, speech) -> None:
     turn(ui)
     press(ui, pygame.K_KP5)                      # types a digit here: no speech-start key
     turn(ui)
+    for _ in range(2):
+        press(ui, pygame.K_KP0)
+        turn(ui)
     press(ui, pygame.K_KP_ENTER)
     reach(ui, Screen.CONFIRM)
     turn(ui)
@@ -106,9 +109,9 @@ def test_keypad_only_topup_with_speech(make_ui, clock, backend, speech) -> None:
         "Wie viel möchten Sie aufladen?",
         "zwanzig Euro", "fünfzig Euro", "Anderer Betrag",
         "Betrag eingeben.",
-        "eins", "fünf",
-        "Bitte prüfen Sie Ihre Aufladung. Betrag: fünfzehn Euro. Karte: Karte mit den "
-        "Endziffern 2 8 4 5.",
+        "eins", "fünf", "null", "null",
+        "Bitte prüfen Sie Ihre Aufladung. Betrag: fünfzehn Euro. Aktuelles Guthaben: zwölf Euro "
+        "fünfzig. Karte: Karte mit den Endziffern 2 8 4 5.",
     ]
     for want, got in zip(expected_starts, said):
         assert got.startswith(want), (want, said)
@@ -117,9 +120,9 @@ def test_keypad_only_topup_with_speech(make_ui, clock, backend, speech) -> None:
     # loop showed it, in this order; the result screen always.
     waiting = ["Einen Moment bitte.", "Ihre Aufladung wird gebucht.", "Ihr Beleg wird gedruckt."]
     after = said[len(expected_starts):]
-    firsts = [next(w for w in waiting + ["Fertig, vielen Dank!"] if s.startswith(w))
+    firsts = [next(w for w in waiting + ["fünfzehn Euro aufgeladen"] if s.startswith(w))
               for s in after]
-    assert firsts[-1] == "Fertig, vielen Dank!"
+    assert firsts[-1] == "fünfzehn Euro aufgeladen"
     assert firsts[:-1] == [w for w in waiting if w in firsts]
     assert "Neues Guthaben: siebenundzwanzig Euro fünfzig." in after[-1]
     assert not any("9276000000002845" in s for s in said)
@@ -158,7 +161,7 @@ def test_card_pin_digits_are_never_said(make_ui, clock, backend, speech) -> None
 def test_warning_more_time_volume_help(make_ui, clock, speech) -> None:
     ui = make_ui(speech=speech)
     tones: list[str] = []
-    speech.sound = tones.append                # what the loop wired: its Sounds.play
+    ui.sounds.play = tones.append              # the loop's tunes (the flow's countdown among them)
     ui.run_until(lambda u: u.frame is not None)
     ui.post(SpeechMode(True))
     ui.post(CardScanned(VALID_CARD))
@@ -170,7 +173,8 @@ def test_warning_more_time_volume_help(make_ui, clock, speech) -> None:
     clock.advance(2)                           # into the countdown
     turn(ui)
     assert speech.said[-1] == "Die Zeit läuft gleich ab. Drücken Sie Komma für mehr Zeit."
-    assert tones == ["warning"]              # warned by sound, speech and the countdown
+    assert tones[-1:] == ["countdown"]       # warned by sound, speech and the countdown sheet
+    assert "warning" not in tones
     press(ui, pygame.K_KP_PERIOD)
     turn(ui)
     assert ui.state.screen == Screen.CARD
@@ -181,7 +185,7 @@ def test_warning_more_time_volume_help(make_ui, clock, speech) -> None:
     assert speech.said[-1] == f"Lautstärke {round(speech.volume * 100)} Prozent."
     press(ui, pygame.K_KP_DIVIDE)
     assert speech.said[-1].startswith(
-        "Hilfe. Auswahl: Guthabenbeleg, Abbrechen, Guthaben aufladen, "
+        "Hilfe. Auswahl: Zurück, Guthabenbeleg, Guthaben aufladen, "
         "Große Schrift und starker Kontrast, English.")
     assert "Stern wiederholt, Schrägstrich gibt Hilfe" in speech.said[-1]
 

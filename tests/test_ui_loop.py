@@ -57,12 +57,12 @@ def test_other_amount_and_back_by_keys(make_ui, backend):
     assert ui.focus == "other_amount"
     press(ui, pygame.K_RETURN)
     reach(ui, Screen.OTHER_AMOUNT)
-    type_digits(ui, "359")
+    type_digits(ui, "12509")
     press(ui, pygame.K_BACKSPACE)
-    assert ui.state.session.typed == "35" and ui.focus == "keypad_ok"
+    assert ui.state.session.typed == "1250" and ui.focus == "keypad_ok"
     press(ui, pygame.K_KP_ENTER)
     reach(ui, Screen.CONFIRM)
-    assert ui.state.session.amount_cents == 3500
+    assert ui.state.session.amount_cents == 1250
     press(ui, pygame.K_ESCAPE)
     reach(ui, Screen.AMOUNT)
     press(ui, pygame.K_ESCAPE)
@@ -94,7 +94,7 @@ def test_full_topup_by_taps(make_ui, backend, clock, size):
     reach(ui, Screen.AMOUNT)
     tap(ui, clock, "other_amount")
     reach(ui, Screen.OTHER_AMOUNT)
-    for name in ("digit:1", "digit:5", "keypad_ok"):
+    for name in ("digit:1", "digit:5", "digit:0", "digit:0", "keypad_ok"):
         tap(ui, clock, name)
     reach(ui, Screen.CONFIRM)
     tap(ui, clock, "confirm")
@@ -115,7 +115,7 @@ def test_tap_bursts_are_debounced(make_ui, clock):
     tap(ui, clock, "other_amount")
     reach(ui, Screen.OTHER_AMOUNT)
     button = ui.frame.button("digit:7")
-    clock.advance(0.3)
+    clock.advance(0.6)                                 # past the new screen's settle time
     for _ in range(3):                                 # a resistive panel's burst, no time between
         for kind in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP):
             pygame.event.post(pygame.event.Event(kind, pos=button.rect.center, button=1))
@@ -131,14 +131,27 @@ def test_tap_bursts_are_debounced(make_ui, clock):
 
 
 def test_tap_filter_unit():
-    a = Button(pygame.Rect(0, 0, 10, 10), "a", Action.BACK)
-    f = TapFilter(0.15)
-    f.down(a, 0.0)
-    assert f.up(a, 0.05)
-    f.down(a, 0.1)
-    assert not f.up(a, 0.12)
-    f.down(a, 0.3)
-    assert f.up(a, 0.35)
+    a = Button(pygame.Rect(0, 0, 10, 10), "a", Action.DIGIT, 1)
+    b = Button(pygame.Rect(0, 0, 10, 10), "b", Action.BACK)
+    c = Button(pygame.Rect(50, 0, 10, 10), "c", Action.CONTINUE)
+    f = TapFilter(debounce_s=0.05, settle_s=0.5, repeat_s=1.0)
+    f.new_screen(0.0)
+    f.down(a, (5, 5), 0.4)
+    assert not f.up(a, 0.45)                           # the screen is not seen yet
+    f.down(a, (5, 5), 0.5)
+    assert f.up(a, 0.52)
+    f.down(a, (5, 5), 0.54)
+    assert not f.up(a, 0.55)                           # a panel's bounce
+    f.down(a, (5, 5), 0.6)
+    assert f.up(a, 0.62)                               # the same digit again: taken
+    f.new_screen(0.63)                                 # that tap changed the screen
+    f.down(b, (5, 5), 1.2)
+    assert not f.up(b, 1.25)                           # its echo on the same spot
+    f.down(c, (55, 5), 1.2)
+    assert f.up(c, 1.25)                               # elsewhere: a tap
+    f.down(b, (5, 5), 1.3)
+    f.new_screen(1.31)
+    assert not f.up(b, 1.35)                           # went down on the screen before
 
 
 def test_idle_timeout_shows_a_countdown_and_clears_the_session(make_ui, clock):
@@ -147,10 +160,8 @@ def test_idle_timeout_shows_a_countdown_and_clears_the_session(make_ui, clock):
     reach(ui, Screen.CARD)
     clock.advance(36)
     ui.iterate(max_wait=0.01)
-    names = [t.name for t in ui.frame.texts]
-    assert "countdown" in names and "brand" not in names
-    shown = next(t.text for t in ui.frame.texts if t.name == "countdown")
-    assert "9\u00a0s" in shown
+    shown = {t.name: t.text for t in ui.frame.texts}
+    assert shown["countdown"] == "9" and "9\u00a0s" in shown["countdown_text"]
     clock.advance(9)
     reach(ui, Screen.ATTRACT)
     assert ui.state.session == Session()

@@ -124,11 +124,17 @@ class CashDesk:
         return self.settler.settle(ref)
 
     def run(self, card_number: str, controls: Controls, *, receipt_ok: bool = True,
-            cap: int | None = None) -> tuple[SessionEnd, CashResult]:
-        """Open, take notes, settle: the whole session for one customer."""
+            cap: int | None = None, on_open: Callable[[Opened], None] = lambda opened: None,
+            before_settle: Callable[[SessionEnd], None] = lambda end: None,
+            ) -> tuple[SessionEnd, CashResult]:
+        """Open, take notes, settle: the whole session for one customer. `on_open` hears of
+        the session row (the screen shows its reference and notes), `before_settle` of the
+        end of note-taking (the screen says "einen Moment")."""
         with self._lock:
             opened, notes = self.open(card_number, receipt_ok=receipt_ok, cap=cap)
+            on_open(opened)
             end = self.take(opened, notes, controls)
+            before_settle(end)
             return end, self.settle(end.reference)
 
     # --- recovery --------------------------------------------------------------------------

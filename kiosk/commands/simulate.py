@@ -35,8 +35,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "of each and the receipt PNG into --out; exit 0 only if the "
                              "top-up succeeded")
     parser.add_argument("--size", default="800x480", help="window size, e.g. 800x480 or 480x800")
+    parser.add_argument("--cash", choices=("none", "till", "validator"), default="none",
+                        help="cash as well as card payment (the customer chooses): "
+                             "\"validator\" adds a virtual note validator (F6-F9 insert "
+                             "5/10/20/50 EUR; the scripted demo adds a cash top-up), \"till\" "
+                             "pay-at-the-till with F10 as the staff card")
     parser.add_argument("--speech", action="store_true",
-                        help="speech output through this computer's speakers (espeak-ng); F9 "
+                        help="speech output through this computer's speakers (espeak-ng); F11 "
                              "plugs a virtual headset in or out, holding 5 turns speech on; "
                              "with --script demo, a keypad-only top-up is recorded to "
                              "<out>/speech (utterances.txt and WAV files)")
@@ -73,7 +78,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     interval = 1.0 if args.script else None
     with Simulation(out, start_type=args.start_type, language=args.language,
                     size=(width, height), quiet=args.headless,
-                    health_interval_s=interval, speech=args.speech) as sim:
+                    health_interval_s=interval, speech=args.speech, cash=args.cash) as sim:
         print(f"kiosk simulate: files in {out}", flush=True)
         print(f"  receipts (PNG + text): {sim.receipts}", flush=True)
         if args.script == "demo":
@@ -84,8 +89,12 @@ def run_simulate(args: argparse.Namespace) -> int:
               flush=True)
         print("  touch = mouse; keypad: Tab/arrows, Enter, Esc, digits; close the window to "
               "stop", flush=True)
+        if args.cash == "validator":
+            print("  cash: F6/F7/F8/F9 = insert a 5/10/20/50 € note", flush=True)
+        elif args.cash == "till":
+            print("  cash: F10 = scan the staff card (confirms a till payment)", flush=True)
         if args.speech:
-            print("  speech: F9 = headset in/out, hold 5 = speech on; then * repeat, / help, "
+            print("  speech: F11 = headset in/out, hold 5 = speech on; then * repeat, / help, "
                   "+ - volume, . more time", flush=True)
         return sim.runtime.run()
 

@@ -188,7 +188,7 @@ class SpeechController:
         elif before.screen != seen.screen or before.language != seen.language:
             self._say(said)
         elif warned and not before.warned:
-            self.sound("warning")
+            # The flow plays the countdown tune with the countdown sheet; the voice adds words.
             self._say(phrase_utterance(state.language, "timeout.warning",
                                        key=self._key_said(state.language)))
         elif before.warned and not warned:

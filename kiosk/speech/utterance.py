@@ -20,7 +20,7 @@ SPOKEN_SIZE = (800, 480)
 _AMOUNT_RE = re.compile(r"(-?)(\d{1,3}(?:\.\d{3})*),(\d{2})[\s\u00a0]*€")
 # A masked card ("9276 •••• •••• 2845"): only the last four digits are said.
 _MASKED_RE = re.compile(r"\d{4}(?:\s•{1,4})+\s(\d{4})")
-_SILENT = str.maketrans({"…": " ", "◀": " ", "▶": " ", "•": " ", "⌫": " ", "\u00a0": " ",
+_SILENT = str.maketrans({"…": " ", "◀": " ", "▶": " ", "‹": " ", "›": " ", "•": " ", "⌫": " ", "\u00a0": " ",
                          "\n": " "})
 # Texts of the header that the voice leaves out: the brand; the countdown has its own warning.
 _UNSPOKEN = frozenset({"brand", "countdown"})
@@ -79,10 +79,12 @@ def button_label(button: Button, language: str) -> str:
 
 
 def _texts(widgets: list[object], language: str) -> list[Segment]:
-    """The screen's texts in drawing order; a "label:"/"value:" pair becomes one sentence."""
+    """The screen's texts, its title first, then in drawing order (a line drawn above the title,
+    such as the card summary, follows it); a "label:"/"value:" pair becomes one sentence."""
     out: list[Segment] = []
     pending_label = ""
-    for w in widgets:
+    titles = [w for w in widgets if getattr(w, "name", "") == "title"]
+    for w in titles + [w for w in widgets if w not in titles]:
         if not isinstance(w, Text) or w.name in _UNSPOKEN or not w.text.strip():
             continue
         if w.name.startswith("label:") or w.name == "value_label":

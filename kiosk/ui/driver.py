@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pygame
 
-from kiosk.flow import Screen
-from kiosk.ui.loop import TAP_DEBOUNCE_S, KioskUi
+from kiosk.flow import Screen, done_held
+from kiosk.ui.loop import KioskUi
 
 
 class UiDriver:
@@ -23,8 +23,13 @@ class UiDriver:
             raise TimeoutError(f"waited for the {screen.value} screen, still on "
                                f"{self.ui.state.screen.value}")
 
+    def settle(self) -> None:
+        """Let the done screen's first second pass, as a person would before "finish"."""
+        self.ui.run_until(lambda u: not done_held(u.state, u.clock()), self.timeout)
+
     def key(self, key: int, mod: int = 0) -> None:
         """One key press (pygame.K_...), handled by one turn of the loop."""
+        self.settle()
         pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=key, mod=mod, unicode="",
                                              scancode=0))
         self.ui.iterate(max_wait=0.01)
@@ -36,11 +41,13 @@ class UiDriver:
     def tap(self, name: str) -> None:
         """A tap where the named button appears on the (possibly rotated) panel."""
         ui = self.ui
-        # A person does not tap twice within the debounce time; neither does the script.
-        ui.run_until(lambda u: u.clock() - u.taps.last_tap >= TAP_DEBOUNCE_S, self.timeout)
+        self.settle()
         assert ui.frame is not None
-        button = ui.frame.button(name)
-        x, y = ui.rotation.to_physical(*button.rect.center)
+        point = ui.frame.button(name).rect.center
+        # A person looks at a new screen before tapping, and does not tap where they just
+        # tapped at once: the script waits the same (see TapFilter).
+        ui.run_until(lambda u: u.taps.wait_needed(point, u.clock()) <= 0, self.timeout)
+        x, y = ui.rotation.to_physical(*point)
         for kind in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP):
             pygame.event.post(pygame.event.Event(kind, pos=(int(x), int(y)), button=1))
         ui.iterate(max_wait=0.01)

@@ -19,6 +19,7 @@ from kiosk.flow_events import (
     CardProblemReason, JournalRow, PrinterState, PrintResult, SetupNeeded, TopupOutcome,
 )
 from kiosk.ui.check import check_frame, check_large_text
+from kiosk.ui.gallery_cash import cash_samples
 from kiosk.ui.render import Look, build_frame, render
 from kiosk.ui.settings import flow_settings, look as look_of
 
@@ -55,9 +56,11 @@ def sample_states(settings: Settings) -> dict[str, State]:
         "checking_card": at(Screen.CHECKING_CARD, session=Session(masked=card.masked)),
         "card": at(Screen.CARD, session=card),
         "amount": at(Screen.AMOUNT, session=card),
-        "other_amount": at(Screen.OTHER_AMOUNT, session=replace(card, typed="35")),
+        "other_amount": at(Screen.OTHER_AMOUNT, session=replace(card, typed="1750")),
         "other_amount_error": at(Screen.OTHER_AMOUNT, session=replace(
-            card, typed="250", entry_error="amount_too_high")),
+            card, typed="20000", entry_error="amount_too_high")),
+        "second_card": at(Screen.OTHER_AMOUNT, session=replace(
+            card, typed="1750", second_card="9276000000003330")),
         "confirm": at(Screen.CONFIRM, session=chosen),
         "checking_printer": at(Screen.CHECKING_PRINTER, session=chosen),
         "printer_problem": at(Screen.PRINTER_PROBLEM, session=replace(
@@ -131,6 +134,7 @@ def sample_states(settings: Settings) -> dict[str, State]:
         "admin_menu": at(Screen.ADMIN_MENU, admin=AdminView(
             printer=PrinterState(False, True, "paper_near_end"), message="admin.printed_ok")),
         "admin_journal": at(Screen.ADMIN_JOURNAL, admin=AdminView(journal=journal)),
+        **cash_samples(at, card, DEMO_REFERENCE),   # type: ignore[arg-type]
     }
 
 
@@ -161,6 +165,8 @@ def render_gallery(out_dir: str | os.PathLike[str], config: Config | None = None
                 s = settings
                 if name == "paying_cashless":
                     s = replace(settings, start_type="cashless")
+                if name.startswith(("pay_choice", "cash_", "insert_notes", "till")):
+                    s = replace(settings, start_type="cashless", cash_mode="validator")
                 state = replace(state, language=language)  # type: ignore[arg-type]
                 problems: list[str] = []
                 if look.large_text:

@@ -6,7 +6,7 @@ import logging
 import math
 import threading
 import time
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import pygame
 
@@ -15,11 +15,13 @@ from kiosk.flow import (
     COUNTDOWN_S, IDLE_SCREENS, Screen, Settings, State, admin_wait_left, countdown, deadline,
     initial_state, step,
 )
+from kiosk.flow_cash_events import CASH_COMMANDS
 from kiosk.flow_events import Action, Command, Event, PlaySound, Press, StillHere, Tick
 from kiosk.ui.backend import Backend
 from kiosk.ui.display import Rotation
 from kiosk.ui.render import ANIMATED, Look, default_focus, render
 from kiosk.ui.sdl_wait import sleeping_wait
+from kiosk.ui.screens.overlay import overlay_kind
 from kiosk.ui.sounds import Sounds
 from kiosk.ui.widgets import Button, Frame
 from kiosk.ui.window import first_frame_flipped, open_window
@@ -33,7 +35,11 @@ log = logging.getLogger(__name__)
 FLOW_EVENT = pygame.event.custom_type()     # carries a flow event posted from any thread
 STOP_EVENT = pygame.event.custom_type()
 ANIMATION_FPS = 10                           # calm progress: 10 frames a second is plenty
-TAP_DEBOUNCE_S = 0.15                        # resistive panels send down/up bursts
+# Resistive panels send down/up bursts within a few ms; a person tapping a digit twice needs
+# more than 80 ms, and every such tap must count.
+TAP_DEBOUNCE_S = 0.05
+SETTLE_S = 0.5          # after a screen change, touches are ignored: it is not yet seen
+REPEAT_GUARD_S = 1.0    # a tap again where the last screen-changing tap was is its echo
 # Where SDL cannot sleep until the next input (kmsdrm, dummy; see kiosk.ui.sdl_wait), the
 # loop pumps input at POLL_S and sleeps in between: at most ~30 wake-ups a second.
 POLL_S = 1 / 30                              # touch latency of at most a frame or two
@@ -45,21 +51,53 @@ DIRECTIONS = {pygame.K_LEFT: (-1, 0), pygame.K_RIGHT: (1, 0), pygame.K_UP: (0, -
 
 
 class TapFilter:
-    """A tap is a press and release on the same button; bursts right after a tap are ignored."""
+    """A tap is a press and release on the same button of the same screen.
 
-    def __init__(self, debounce_s: float = TAP_DEBOUNCE_S) -> None:
+    Ignored: bursts right after a tap (panel bounce); touches in the first SETTLE_S of a new
+    screen (meant for the one before); and, for REPEAT_GUARD_S after a tap that changed the
+    screen, touches on the spot of that tap (the second half of a double tap). On one screen,
+    repeated taps (the same digit twice) all count.
+    """
+
+    def __init__(self, debounce_s: float = TAP_DEBOUNCE_S, settle_s: float = SETTLE_S,
+                 repeat_s: float = REPEAT_GUARD_S) -> None:
         self.debounce_s = debounce_s
+        self.settle_s = settle_s
+        self.repeat_s = repeat_s
         self.pressed: str | None = None
+        self.pressed_on = 0
+        self.screen = 0                       # counts screen changes
+        self.shown_at = -math.inf
         self.last_tap = -math.inf
+        self.last_spot: pygame.Rect | None = None
+        self.last_tap_on = 0
 
-    def down(self, button: Button | None, now: float) -> None:
-        self.pressed = button.name if button and now - self.last_tap >= self.debounce_s else None
+    def new_screen(self, now: float) -> None:
+        self.screen += 1
+        self.shown_at = now
+
+    def wait_needed(self, point: tuple[int, int], now: float) -> float:
+        """Seconds until a touch at `point` (logical) would be taken; 0 when it would now."""
+        wait = max(0.0, self.debounce_s - (now - self.last_tap),
+                   self.settle_s - (now - self.shown_at))
+        if (self.last_spot is not None and self.last_tap_on != self.screen
+                and self.last_spot.collidepoint(point)):
+            wait = max(wait, self.repeat_s - (now - self.last_tap))
+        return wait
+
+    def down(self, button: Button | None, point: tuple[int, int], now: float) -> None:
+        taken = button is not None and self.wait_needed(point, now) <= 0
+        self.pressed = button.name if taken and button is not None else None
+        self.pressed_on = self.screen
 
     def up(self, button: Button | None, now: float) -> bool:
-        hit = button is not None and self.pressed == button.name
+        hit = (button is not None and self.pressed == button.name
+               and self.pressed_on == self.screen)
         self.pressed = None
-        if hit:
+        if hit and button is not None:
             self.last_tap = now
+            self.last_spot = button.rect.copy()
+            self.last_tap_on = self.screen
         return hit
 
 
@@ -140,11 +178,14 @@ class KioskUi:
         self.taps = TapFilter()
         self.worker = make_worker(backend, self.post)   # runtime's: supervised in its registry
         self.worker.start()
+        # The cash thread (kiosk.cash_worker), set by the runtime when [cash] mode is on.
+        self.cash: Any = None
         self.running = False
         self.frames_drawn = 0
         self.played: list[str] = []
         self._drawn_key: object = None
         self.shown_screen: Screen | None = None
+        self._shown_view: tuple[Screen, str] | None = None
         self._started = clock()
         # Speech mode (kiosk.speech): it speaks each screen and owns the speech keys.
         self.speech = speech
@@ -290,12 +331,15 @@ class KioskUi:
             self._drawn_key = None
 
     def _pointer(self, down: bool, point: tuple[int, int], now: float) -> None:
+        # The flow may have moved on within this batch of events: test against what comes
+        # next, so that the new screen's settle time applies.
+        self._redraw_if_changed(now)
         if self.frame is None:
             return
         self.keyboard_used = False
         button = hit_test(self.frame, point)
         if down:
-            self.taps.down(button, now)
+            self.taps.down(button, point, now)
             if button is None:
                 # A customer who sees the countdown touches the screen to stay.
                 self._feed(StillHere(), now)
@@ -347,6 +391,12 @@ class KioskUi:
             self.played.append(command.name)
             del self.played[:-20]
             self.sounds.play(command.name)
+        elif isinstance(command, CASH_COMMANDS):
+            if self.cash is None:
+                log.error("cash command %s but no cash thread ([cash] mode)",
+                          type(command).__name__)
+            else:
+                self.cash.submit(command)
         else:
             self.worker.submit(command)
 
@@ -354,6 +404,11 @@ class KioskUi:
 
     def _redraw_if_changed(self, now: float) -> None:
         state = self.state
+        view = (state.screen, overlay_kind(state, self.settings, now))
+        if view != self._shown_view:
+            # A sheet appearing or going counts as a new screen for taps, too.
+            self._shown_view = view
+            self.taps.new_screen(now)
         if state.screen != self.shown_screen:
             self.shown_screen = state.screen
             self.focus = None

@@ -9,6 +9,8 @@ import pygame
 
 from kiosk.flow import Screen, Settings, State
 from kiosk.ui.layout import Layout
+# The overlay (second card, idle countdown) is checked on every frame; screens load by name.
+from kiosk.ui.screens import overlay
 from kiosk.ui.screens.common import Builder, Ctx
 from kiosk.ui.theme import Theme, theme_for
 from kiosk.ui.widgets import Button, Frame, draw_frame
@@ -27,7 +29,7 @@ def builder(screen: Screen) -> Builder:
 
 # Screens with an animation: only these are redrawn while nothing else happens.
 ANIMATED = frozenset({Screen.CHECKING_CARD, Screen.CHECKING_PRINTER, Screen.PAYING,
-                      Screen.PRINTING})
+                      Screen.PRINTING, Screen.TILL})
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,8 @@ def build_frame(state: State, settings: Settings, look: Look, size: tuple[int, i
         look = Look(look.dpi, high_contrast=True, large_text=True)
     layout = Layout(size[0], size[1], look.dpi, look.large_text)
     ctx = Ctx(state, settings, layout, look.theme, now, phase)
-    return Frame(builder(state.screen)(ctx)), layout, look.theme
+    build = overlay.build if overlay.overlay_kind(state, settings, now) else builder(state.screen)
+    return Frame(build(ctx)), layout, look.theme
 
 
 def default_focus(frame: Frame) -> Button | None:

@@ -29,17 +29,21 @@ def flow_settings(config: Config, admin_pin: str | None) -> Settings:
         presets=tuple(int(p) for p in t.presets),
         minimum_cents=int(t.minimum),
         maximum_cents=int(t.maximum),
+        amount_step_cents=int(t.amount_step),
         currency=t.currency,
         start_type=t.start_type,
         card_prefixes=t.card_prefixes,
         allow_without_receipt=config.printer.allow_without_receipt,
         idle_timeout_s=float(ui.idle_timeout_s),
+        done_timeout_s=float(ui.done_timeout_s),
         admin_cards=ui.admin_cards,
         admin_pin=admin_pin,
         version=__version__,
         kiosk_id=config.kiosk.id,
         merchant_name=config.kiosk.merchant_name,
         speech_time_factor=config.speech.time_factor,
+        cash_mode=config.cash.mode,
+        cash_accept=tuple(config.cash.accept),
     )
 
 

@@ -15,7 +15,8 @@ TUNES: dict[str, tuple[tuple[float, float], ...]] = {
     "accepted": ((880.0, 0.08), (1320.0, 0.10)),
     "rejected": ((440.0, 0.12), (330.0, 0.18)),
     "done": ((660.0, 0.08), (880.0, 0.08), (1320.0, 0.16)),
-    "warning": ((520.0, 0.15), (520.0, 0.15)),    # time runs out (speech mode)
+    # The idle countdown: two even calls, neither good nor bad news.
+    "countdown": ((740.0, 0.14), (0.0, 0.10), (740.0, 0.14)),
 }
 VOLUME = 0.35
 

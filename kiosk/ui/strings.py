@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from kiosk.ui import strings_de, strings_en
+from kiosk.ui import strings_cash, strings_de, strings_en
 
-CATALOGS: dict[str, dict[str, str]] = {"de": strings_de.STRINGS, "en": strings_en.STRINGS}
+CATALOGS: dict[str, dict[str, str]] = {"de": {**strings_de.STRINGS, **strings_cash.DE},
+                                       "en": {**strings_en.STRINGS, **strings_cash.EN}}
 LANGUAGES = tuple(CATALOGS)
 
 

@@ -3,7 +3,6 @@
 STRINGS: dict[str, str] = {
     "brand": "Karte aufladen",
     "language.toggle": "English",
-    "countdown": "Zurück zum Start in {seconds}\u00a0s – zum Bleiben tippen",
     "button.back": "Zurück",
     "button.cancel": "Abbrechen",
     "button.ok": "OK",
@@ -50,10 +49,9 @@ STRINGS: dict[str, str] = {
     "amount.other": "Anderer Betrag",
 
     "other.title": "Betrag eingeben",
-    "other.hint": "In ganzen Euro, von {minimum} bis {maximum}.",
     "other.amount_empty": "Bitte geben Sie einen Betrag ein.",
     "other.amount_too_low": "Der Mindestbetrag ist {minimum}.",
-    "other.amount_too_high": "Der Höchstbetrag ist {maximum}.",
+    "other.amount_too_high": "Mehr als {maximum} ist nicht möglich.",
 
     "confirm.title": "Bitte prüfen Sie Ihre Aufladung",
     "confirm.amount": "Betrag",
@@ -200,4 +198,19 @@ STRINGS: dict[str, str] = {
     "admin_journal.empty": "Noch keine Aufladungen.",
     "admin_journal.newer": "◀ Neuere",
     "admin_journal.older": "Ältere ▶",
+
+    # Issue 10: one place for "back", till-like amount entry, done, countdown, second card.
+    "button.back_arrow": "‹ Zurück",
+    "amount.balance": "Karte {masked} · Guthaben {balance}",
+    "other.limits": "Möglich: {minimum} bis {maximum}",
+    "other.limits_step": "Möglich: {minimum} bis {maximum}, in Schritten von {step}",
+    "other.amount_step": "Bitte in Schritten von {step}.",
+    "done.topped_up": "{amount} aufgeladen",
+    "countdown.title": "Sind Sie noch da?",
+    "countdown.text": "Ohne Eingabe geht es in {seconds}\u00a0s zurück zum Start.",
+    "countdown.stay": "Weiter / Continue",
+    "second_card.title": "Andere Karte verwenden?",
+    "second_card.text": "Sie haben die Karte {other} gescannt. Mit ihr neu beginnen? Ihre Eingaben für {current} gehen dann verloren.",
+    "second_card.keep": "Nein, weiter wie bisher",
+    "second_card.use": "Ja, andere Karte",
 }

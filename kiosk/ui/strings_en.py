@@ -3,7 +3,6 @@
 STRINGS: dict[str, str] = {
     "brand": "Card top-up",
     "language.toggle": "Deutsch",
-    "countdown": "Back to start in {seconds}\u00a0s – tap to stay",
     "button.back": "Back",
     "button.cancel": "Cancel",
     "button.ok": "OK",
@@ -50,10 +49,9 @@ STRINGS: dict[str, str] = {
     "amount.other": "Other amount",
 
     "other.title": "Enter an amount",
-    "other.hint": "Whole euros, from {minimum} to {maximum}.",
     "other.amount_empty": "Please enter an amount.",
     "other.amount_too_low": "The minimum amount is {minimum}.",
-    "other.amount_too_high": "The maximum amount is {maximum}.",
+    "other.amount_too_high": "More than {maximum} is not possible.",
 
     "confirm.title": "Please check your top-up",
     "confirm.amount": "Amount",
@@ -199,4 +197,19 @@ STRINGS: dict[str, str] = {
     "admin_journal.empty": "No top-ups yet.",
     "admin_journal.newer": "◀ Newer",
     "admin_journal.older": "Older ▶",
+
+    # Issue 10: one place for "back", till-like amount entry, done, countdown, second card.
+    "button.back_arrow": "‹ Back",
+    "amount.balance": "Card {masked} · balance {balance}",
+    "other.limits": "Possible: {minimum} to {maximum}",
+    "other.limits_step": "Possible: {minimum} to {maximum}, in steps of {step}",
+    "other.amount_step": "Please use steps of {step}.",
+    "done.topped_up": "{amount} topped up",
+    "countdown.title": "Are you still there?",
+    "countdown.text": "Without input, the kiosk returns to the start in {seconds}\u00a0s.",
+    "countdown.stay": "Continue / Weiter",
+    "second_card.title": "Use the other card?",
+    "second_card.text": "You scanned the card {other}. Start again with it? What you entered for {current} is then dropped.",
+    "second_card.keep": "No, carry on",
+    "second_card.use": "Yes, other card",
 }

@@ -9,14 +9,20 @@ import pygame
 from kiosk.flow_events import Action
 from kiosk.flow_state import card_maximum
 from kiosk.ui.layout import grid
-from kiosk.ui.screens.common import Ctx, footer, header, title
+from kiosk.ui.screens.common import Ctx, bottom_band, header, paragraph, title
 from kiosk.ui.widgets import Button, Widget, equalize
 
 
 def build(ctx: Ctx) -> list[Widget]:
-    lay = ctx.layout
+    lay, th = ctx.layout, ctx.theme
+    session = ctx.state.session
     widgets = header(ctx)
-    buttons, rest = footer(ctx, [(ctx.t("button.back"), Action.BACK, "secondary")])
+    # The bottom row, where "Guthaben aufladen" was, holds only the card's balance.
+    rest, band = bottom_band(ctx, lay.body)
+    if session.balance_cents is not None:
+        widgets.append(paragraph(ctx, band, ctx.t("amount.balance", masked=session.masked,
+                                                  balance=ctx.money(session.balance_cents)),
+                                 role="small", color=th.muted, name="balance"))
     head, rest = title(ctx, rest, "amount.title")
     widgets.append(head)
     # Only what this card may still take (the card group's balance limit).
@@ -37,4 +43,4 @@ def build(ctx: Ctx) -> list[Widget]:
     equalize(choices)                 # all amounts in one size, however long the longest
     widgets.append(Button(cells[-1], ctx.t("amount.other"), Action.OTHER_AMOUNT,
                           kind="secondary", px=lay.px("button")))
-    return widgets + buttons
+    return widgets

@@ -1,14 +1,14 @@
-"""What every screen shares: render context, header (brand, countdown, language), footers."""
+"""What every screen shares: render context, header (back, brand, language), footers."""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import pygame
 
-from kiosk.flow import Settings, State, countdown
+from kiosk.flow import Screen, Settings, State
 from kiosk.flow_events import Action
 from kiosk.money import format_amount
 from kiosk.ui.layout import Layout, split_rows
@@ -34,9 +34,14 @@ class Ctx:
         return format_amount(cents, self.settings.currency).replace(" ", "\u00a0")
 
 
+# Customer screens with a way back: "Zurück" sits in one place on all of them, the header's
+# left corner, far from the primary buttons at the bottom right.
+BACK_SCREENS = frozenset({Screen.CARD, Screen.AMOUNT, Screen.OTHER_AMOUNT, Screen.CONFIRM})
+
+
 def header(ctx: Ctx) -> list[Widget]:
-    """Brand (or the idle countdown) on the left; the view toggle (large text and high
-    contrast) and the language toggle on the right."""
+    """"Zurück" (where there is a way back) and the brand on the left; the view toggle (large
+    text and high contrast) and the language toggle on the right."""
     lay, th = ctx.layout, ctx.theme
     h = lay.header_height
     pad = max(4, min((h - lay.min_target) // 2, round(h * 0.12)))
@@ -45,25 +50,42 @@ def header(ctx: Ctx) -> list[Widget]:
     view_w = max(round(lay.min_target * 1.6), round(lay.width * 0.12))
     view = pygame.Rect(toggle.left - lay.gap - view_w, pad, view_w, h - 2 * pad)
     left = pygame.Rect(lay.margin, pad, view.left - 2 * lay.margin, h - 2 * pad)
-    seconds = countdown(ctx.state, ctx.settings, ctx.now)
     widgets: list[Widget] = [Panel(pygame.Rect(0, 0, lay.width, h), th.header)]
     widgets.append(Panel(pygame.Rect(0, h - 2, lay.width, 2), th.outline))
-    if seconds is None:
+    show_brand = True
+    if ctx.state.screen in BACK_SCREENS:
+        back = pygame.Rect(lay.margin, pad, toggle_w, h - 2 * pad)
+        widgets.append(Button(back, ctx.t("button.back_arrow"), Action.BACK, kind="secondary",
+                              px=lay.px("header"), name="back"))
+        left = pygame.Rect(back.right + lay.margin, pad, view.left - back.right - 2 * lay.margin,
+                           h - 2 * pad)
+        show_brand = not lay.portrait      # no room for the brand between the buttons
+    if show_brand:
         brand = ctx.settings.merchant_name or ctx.t("brand")
         widgets.append(Text(left, brand, lay.px("header"), th.header_text, bold=True,
                             valign="middle", max_lines=1, name="brand"))
-    else:
-        widgets.append(Text(left, ctx.t("countdown", seconds=seconds), lay.px("header"),
-                            th.error, bold=True, valign="middle", max_lines=2,
-                            name="countdown"))
     # "Aa" and a half-filled circle, in any language: bigger letters, stronger contrast. It
     # shows as pressed (filled) while on, so a customer sees how to switch it off again.
     widgets.append(Button(view, "Aa\u00a0◐", Action.TOGGLE_VIEW,
                           kind="primary" if ctx.state.easy_view else "secondary",
                           px=lay.px("header"), name="view"))
-    widgets.append(Button(toggle, ctx.t("language.toggle"), Action.TOGGLE_LANGUAGE,
-                          kind="secondary", px=lay.px("header"), name="language"))
-    return widgets
+    return widgets + [language_toggle(ctx, toggle)]
+
+
+def language_toggle(ctx: Ctx, rect: pygame.Rect) -> Button:
+    return Button(rect, ctx.t("language.toggle"), Action.TOGGLE_LANGUAGE, kind="secondary",
+                  px=ctx.layout.px("header"), name="language")
+
+
+def bottom_band(ctx: Ctx, area: pygame.Rect) -> tuple[pygame.Rect, pygame.Rect]:
+    """The area above the footer row, and the row itself, left without buttons.
+
+    Screens that follow a primary button at the bottom keep that row free of buttons, so a
+    double tap cannot land on one of theirs.
+    """
+    lay = ctx.layout
+    band = pygame.Rect(area.left, area.bottom - lay.button_height, area.width, lay.button_height)
+    return pygame.Rect(area.left, area.top, area.width, band.top - lay.gap - area.top), band
 
 
 def title(ctx: Ctx, area: pygame.Rect, key_or_text: str, *, lines: int = 2,
@@ -104,7 +126,9 @@ def footer(ctx: Ctx, buttons: list[tuple[str, Action, str]], *, value: int | Non
         placed = {i: rects[k] for k, i in enumerate(order)}
         top = area.bottom - total
     else:
-        width = min(round(area.width * (share or (0.42 if n <= 2 else 0.32))),
+        # A lone button in portrait gets more width: its label should not need to wrap.
+        default_share = 0.65 if lay.portrait and n == 1 else (0.42 if n <= 2 else 0.32)
+        width = min(round(area.width * (share or default_share)),
                     (area.width - (n - 1) * lay.gap) // n)
         width = max(width, lay.min_target)
         x = area.right
@@ -129,21 +153,30 @@ def label_value_rows(ctx: Ctx, area: pygame.Rect, rows: list[tuple[str, str, str
                      ) -> list[Widget]:
     """A panel of "label  value" rows, as tall as it needs (at most `area`), at its top.
 
-    A row's third item is the value's size role ("huge" for amounts).
+    A row's third item is the value's size role ("huge" for amounts). Rows that do not fit are
+    scaled down together; in large text they never get less room than in normal text, so
+    their values never come out smaller (kiosk.ui.check).
     """
     lay, th = ctx.layout, ctx.theme
-    label_h = round(lay.px("small") * 1.4)
+    label_px = lay.px("small")
+    label_h = round(label_px * 1.4)
 
-    def natural(role: str) -> int:
-        value_h = round(lay.px(role) * 1.5)
-        return label_h + value_h if lay.portrait else max(label_h, value_h)
+    def natural(layout: Layout, role: str) -> int:
+        value_h = round(layout.px(role) * 1.5)
+        return label_h + value_h if layout.portrait else max(label_h, value_h)
 
-    wanted = [natural(role) for _, _, role in rows]
+    wanted = [natural(lay, role) for _, _, role in rows]
     inner_h = sum(wanted) + lay.gap * (len(rows) - 1)
     panel = pygame.Rect(area.left, area.top, area.width,
                         min(area.height, inner_h + 2 * lay.gap))
     inner = panel.inflate(-2 * lay.gap, -2 * lay.gap)
-    scale = min(1.0, (inner.height - lay.gap * (len(rows) - 1)) / max(1, sum(wanted)))
+    room = inner.height - lay.gap * (len(rows) - 1)
+    scale = min(1.0, room / max(1, sum(wanted)))
+    if scale < 1.0 and lay.large_text:
+        # Too little room for the larger rows: the rows normal text would get (which fit),
+        # filled with the larger text as far as it fits.
+        wanted = [natural(replace(lay, large_text=False), role) for _, _, role in rows]
+        scale = min(1.0, room / max(1, sum(wanted)))
     widgets: list[Widget] = [Panel(panel, th.surface, th.outline, lay.radius)]
     y = inner.top
     for (label, value, role), want in zip(rows, wanted):
@@ -157,7 +190,7 @@ def label_value_rows(ctx: Ctx, area: pygame.Rect, rows: list[tuple[str, str, str
             lab = pygame.Rect(row.left, row.top, row.width * 2 // 5, h)
             val = pygame.Rect(lab.right + lay.gap, row.top, row.width - lab.width - lay.gap, h)
             align = "right"
-        widgets.append(Text(lab, label, lay.px("small"), th.muted, valign="middle",
+        widgets.append(Text(lab, label, label_px, th.muted, valign="middle",
                             name=f"label:{label}"))
         widgets.append(Text(val, value, lay.px(role), th.text, bold=True, align=align,  # type: ignore[arg-type]
                             valign="middle", max_lines=1 if role == "huge" else 2,

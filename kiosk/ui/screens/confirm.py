@@ -1,4 +1,4 @@
-"""Confirm screen: amount, masked card and how to pay, before any money moves."""
+"""Confirm screen: amount beside the current balance, masked card and how to pay."""
 
 from __future__ import annotations
 
@@ -9,15 +9,16 @@ from kiosk.ui.widgets import Widget
 
 def build(ctx: Ctx) -> list[Widget]:
     session = ctx.state.session
-    widgets = header(ctx)
-    buttons, rest = footer(ctx, [(ctx.t("button.back"), Action.BACK, "secondary"),
-                                 (ctx.t("confirm.go"), Action.CONFIRM, "primary")])
+    widgets = header(ctx)             # "Zurück" (to the amounts) is in the header
+    buttons, rest = footer(ctx, [(ctx.t("confirm.go"), Action.CONFIRM, "primary")])
     head, rest = title(ctx, rest, "confirm.title", lines=1)
     widgets.append(head)
     amount = ctx.money(session.amount_cents) if session.amount_cents is not None else "–"
+    balance = ctx.money(session.balance_cents) if session.balance_cents is not None else "–"
     widgets += label_value_rows(ctx, rest, [
         (ctx.t("confirm.amount"), amount, "huge"),
+        (ctx.t("card.balance"), balance, "body"),
         (ctx.t("confirm.card"), session.masked, "body"),
-        (ctx.t("confirm.payment"), ctx.t(f"confirm.pay_{ctx.settings.start_type}"), "body"),
+        (ctx.t("confirm.payment"), ctx.t(f"confirm.pay_{session.payment or ctx.settings.start_type}"), "body"),
     ])
     return widgets + buttons

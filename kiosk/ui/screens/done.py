@@ -1,4 +1,5 @@
-"""Done screen: the new balance and "take your receipt" (or the reference when there is none)."""
+"""Done screen: "20,00 € aufgeladen", the new balance large, and "take your receipt" (or the
+reference when there is none)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ def build(ctx: Ctx) -> list[Widget]:
     else:
         message = ctx.t("done.take_receipt")
     balance = outcome.new_balance_cents if outcome else None
+    amount = session.amount_cents
+    heading = ctx.t("done.topped_up", amount=ctx.money(amount)) if amount else ""
     return result(ctx, "ok", "done.title", message,
                   value_label=ctx.t("done.balance") if balance is not None else "",
                   value=ctx.money(balance) if balance is not None else "",
-                  button_key="button.finish", reference=reference)
+                  button_key="button.finish", title_text=heading, reference=reference)

@@ -16,27 +16,25 @@ from kiosk.ui.widgets import Panel, Text, Widget
 def result(ctx: Ctx, kind: str, title_key: str, message: str, *, value_label: str = "",
            value: str = "", button_key: str = "button.ok",
            action: Action = Action.FINISH, value_lines: int = 1,
-           reference: str = "") -> list[Widget]:
-    """`reference`: the top-up's full reference; its short code is shown in body text size
-    under the message (the code people read out, never the UUID)."""
+           title_text: str = "", reference: str = "") -> list[Widget]:
+    """`title_text`, when given, is shown instead of the catalog's `title_key`; `reference`:
+    the top-up's full reference, its short code shown in body text size under the message (the
+    code people read out, never the UUID)."""
     lay, th = ctx.layout, ctx.theme
     widgets = header(ctx)
     buttons: list[Widget] = []
     rest = lay.body
-    # Landscape: the message may run down beside the button; portrait: it stops above it.
-    # (None, not lay.body: that property makes a new Rect per call, so `is` never matched.)
-    beside_button: pygame.Rect | None = None
     if button_key:
         buttons, rest = footer(ctx, [(ctx.t(button_key), action, "primary")], share=0.3)
-        if not lay.portrait:
-            beside_button = pygame.Rect(lay.body.left, lay.body.top,
-                                        buttons[0].rect.left - lay.gap - lay.body.left,
-                                        lay.body.height)
+        # Bottom left: a double tap on the previous screen's primary button (bottom right)
+        # must not land on "finish".
+        buttons[0].rect.left = lay.body.left
     side = min(round(lay.px("title") * 1.8), rest.height // 4)
     widgets.append(icon(ctx, pygame.Rect(rest.left, rest.top, side, side), kind))
     head, _ = title(ctx, pygame.Rect(rest.left + side + lay.gap, rest.top,
-                                     rest.width - side - lay.gap, rest.height), title_key,
-                    lines=3 if lay.portrait else 2)
+                                     rest.width - side - lay.gap, rest.height),
+                    title_text or title_key, lines=3 if lay.portrait else 2,
+                    raw=bool(title_text))
     widgets.append(head)
     top = max(head.rect.bottom, rest.top + side) + lay.gap
     area = pygame.Rect(rest.left, top, rest.width, rest.bottom - top)
@@ -46,9 +44,18 @@ def result(ctx: Ctx, kind: str, title_key: str, message: str, *, value_label: st
         # so large text never leaves the figure less room than normal text does.
         normal = replace(lay, large_text=False)
         keep = round(normal.px("body") * 2.5)
-        box_h = min(area.height - keep, round(lay.px("huge") * 1.3 + lay.px("small") * 1.4
-                                                + 3 * lay.gap))
-        box = pygame.Rect(area.left, area.top, area.width, box_h)
+        wanted = round(lay.px("huge") * 1.6 + lay.px("small") * 1.4 + 3 * lay.gap)
+        if lay.portrait or not buttons:
+            box = pygame.Rect(area.left, area.top, area.width,
+                              min(area.height * 3 // 5, area.height - keep, wanted))
+            area = pygame.Rect(area.left, box.bottom + lay.gap, area.width,
+                               area.bottom - box.bottom - lay.gap)
+        else:
+            # Landscape: the value above "finish" on the left, the message down the right.
+            box = pygame.Rect(area.left, area.top, area.width // 2, min(area.height, wanted))
+            area = pygame.Rect(box.right + 2 * lay.gap, area.top,
+                               lay.body.right - box.right - 2 * lay.gap,
+                               lay.body.bottom - area.top)
         widgets.append(Panel(box, th.surface, th.outline, lay.radius))
         inner = box.inflate(-2 * lay.gap, -lay.gap)
         label_h = round(normal.px("small") * 1.3)
@@ -59,11 +66,6 @@ def result(ctx: Ctx, kind: str, title_key: str, message: str, *, value_label: st
                                         inner.height - label_h), value, lay.px("huge"),
                             th.text, bold=True, valign="middle", max_lines=value_lines,
                             name="value"))
-        area = pygame.Rect(area.left, box.bottom + lay.gap, area.width,
-                           area.bottom - box.bottom - lay.gap)
-    if beside_button is not None:
-        area = pygame.Rect(area.left, area.top, beside_button.width,
-                           beside_button.bottom - area.top)
     if reference:
         line_h = round(lay.px("body") * 1.4)
         line = pygame.Rect(area.left, area.bottom - line_h, area.width, line_h)
