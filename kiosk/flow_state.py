@@ -81,6 +81,7 @@ class Settings:
     kiosk_id: str = ""
     merchant_name: str = ""           # shown in the header; the generic brand when empty
     speech_time_factor: float = 3.0   # every timeout this many times longer in speech mode
+    cash_offered: bool = False        # [cash] mode is not "none": cash remains without a terminal
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,9 @@ class State:
     journal_detail: str = ""
     clock_ok: bool = True             # False: clock not synchronised ([kiosk] clock_check)
     clock_detail: str = ""
+    card_payment_ok: bool = True      # False: no terminal routed, or it is offline (monitor)
+    card_payment_detail: str = ""
+    no_payment_left: bool = False     # card payment unavailable and nothing else configured
     setup: SetupNeeded | None = None  # the config or secret cannot be used: nothing else runs
     registration: Registration | None = None
     admin_guard: AdminGuard = AdminGuard()
@@ -156,7 +160,7 @@ class State:
     @property
     def in_service(self) -> bool:
         return (self.api_ok and self.reader_ok and self.journal_ok and self.clock_ok
-                and not self.recovering and self.setup is None)
+                and not self.recovering and self.setup is None and not self.no_payment_left)
 
 
 def initial_state(settings: Settings, now: float = 0.0) -> State:

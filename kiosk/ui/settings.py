@@ -40,6 +40,7 @@ def flow_settings(config: Config, admin_pin: str | None) -> Settings:
         kiosk_id=config.kiosk.id,
         merchant_name=config.kiosk.merchant_name,
         speech_time_factor=config.speech.time_factor,
+        cash_offered=config.cash.mode != "none",
     )
 
 

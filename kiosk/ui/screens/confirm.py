@@ -18,6 +18,7 @@ def build(ctx: Ctx) -> list[Widget]:
     widgets += label_value_rows(ctx, rest, [
         (ctx.t("confirm.amount"), amount, "huge"),
         (ctx.t("confirm.card"), session.masked, "body"),
-        (ctx.t("confirm.payment"), ctx.t(f"confirm.pay_{ctx.settings.start_type}"), "body"),
+        (ctx.t("confirm.payment"), ctx.t(f"confirm.pay_{ctx.settings.start_type}")
+         if ctx.state.card_payment_ok else ctx.t("oos.terminal"), "body"),
     ])
     return widgets + buttons
