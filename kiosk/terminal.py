@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import Protocol
 
+from kiosk.config import Config
 from kiosk.flow_events import Event, TerminalStatus
 from kiosk.journal import MONEY_OPEN, Journal
 from kiosk.metrics import KioskMetrics
@@ -177,3 +178,19 @@ class TerminalWatch:
         if not report.ok:
             return False, f"{call} on {device} reported a failure: {report.summary}"
         return True, f"{call} on {device}: {report.summary or 'done'}"
+
+
+def watch_from_config(config: Config, api: TerminalApi, journal: Journal,
+                      post: Callable[[Event], None], *, customer_present: Callable[[], bool],
+                      metrics: KioskMetrics | None = None) -> TerminalWatch | None:
+    """The watch a card-paying kiosk needs; None when it pays otherwise or cannot ask."""
+    if config.topup.start_type != "cashless":
+        return None
+    if not config.api.device_id:
+        log.warning("%s: [api] device_id is empty: card payment is offered without asking "
+                    "whether a terminal is routed and online, and no end of day runs",
+                    config.source or "<config>")
+        return None
+    return TerminalWatch(api, config.api.device_id, journal, post,
+                         day_close_at=config.api.terminal_day_close,
+                         customer_present=customer_present, metrics=metrics)

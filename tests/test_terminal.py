@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -11,13 +13,15 @@ from hardware.sim.sandbox import Fault
 from kiosk.flow_events import TerminalStatus
 from kiosk.journal import Journal, State
 from kiosk.metrics import KioskMetrics
+from kiosk.monitor import Supervisor
 from kiosk.secuconnect.models import ModelError
 from kiosk.secuconnect.terminals import TerminalReport, TerminalRouting
 from kiosk.terminal import (
     DAY_CLOSE_RETRY_S, EVENT_DAY_CLOSE, EVENT_DIAGNOSIS, DayCloseSchedule, TerminalWatch,
-    next_day_close,
+    next_day_close, watch_from_config,
 )
 from tests.fixtures.sandbox import CARD, sandbox, sandbox_api, secuconnect  # noqa: F401
+from tests.test_topup_env import env  # noqa: F401
 
 KIOSK_DEVICE = "SDV_KIOSK0001"
 
@@ -207,3 +211,51 @@ def test_client_refuses_an_unknown_terminal_call(secuconnect):  # noqa: F811
 def test_journal_event_log_masks_card_numbers(journal):
     journal.record_event("terminal_diagnosis", "failed", f"card {CARD} refused")
     assert CARD not in journal.events()[0].detail
+
+
+# --- in the supervisor's health pass --------------------------------------------------------
+
+
+def test_supervisor_diagnoses_at_start_and_withdraws_card_payment_while_offline(env):  # noqa: F811
+    events: list[object] = []
+    online_seen, offline_seen = threading.Event(), threading.Event()
+
+    def post(event):
+        events.append(event)
+        if isinstance(event, TerminalStatus):
+            (online_seen if event.ok else offline_seen).set()
+
+    config = dataclasses.replace(env.config, api=dataclasses.replace(
+        env.config.api, device_id=KIOSK_DEVICE), topup=dataclasses.replace(
+        env.config.topup, start_type="cashless"))
+    watch = watch_from_config(config, env.client, env.journal, post,
+                              customer_present=lambda: False)
+    assert watch is not None
+    supervisor = Supervisor(env.service, env.client.ping, post, interval=0.05, terminal=watch)
+    supervisor.start()
+    try:
+        assert online_seen.wait(10), "the monitor never reported the terminal online"
+        env.sandbox.terminals.set_online(False)
+        assert offline_seen.wait(10), "the monitor never reported the terminal offline"
+    finally:
+        supervisor.stop()
+    assert [e.result for e in env.journal.events(EVENT_DIAGNOSIS)] == ["ok"]
+    assert env.sandbox.terminals.calls("diagnosis") == [KIOSK_DEVICE]
+
+
+def test_no_watch_without_a_card_terminal_or_a_device_id(env):  # noqa: F811
+    cashless = dataclasses.replace(env.config, topup=dataclasses.replace(
+        env.config.topup, start_type="cashless"))
+    assert watch_from_config(env.config, env.client, env.journal, print,
+                             customer_present=lambda: False) is None
+    assert watch_from_config(cashless, env.client, env.journal, print,
+                             customer_present=lambda: False) is None
+
+
+def test_a_blocking_terminal_call_is_left_when_the_kiosk_stops(secuconnect, sandbox,  # noqa: F811
+                                                              journal):
+    watch, _ = make_watch(secuconnect, journal, Clock(datetime(2026, 5, 1, 12)))
+    sandbox.inject("diagnosis", Fault.delay(2.0))
+    watch.wait = lambda seconds: True          # the supervisor's stop event is set
+    ok, detail = watch.diagnose()
+    assert not ok and "stopping" in detail
