@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from hardware.sim.sandbox import Fault
+from kiosk.diagnose.terminal import check_terminal
 from kiosk.flow_events import TerminalStatus
 from kiosk.journal import Journal, State
 from kiosk.metrics import KioskMetrics
@@ -259,3 +260,44 @@ def test_a_blocking_terminal_call_is_left_when_the_kiosk_stops(secuconnect, sand
     watch.wait = lambda seconds: True          # the supervisor's stop event is set
     ok, detail = watch.diagnose()
     assert not ok and "stopping" in detail
+
+
+# --- kiosk doctor ---------------------------------------------------------------------------
+
+
+def card_kiosk(config, device_id: str = KIOSK_DEVICE):
+    return dataclasses.replace(
+        config, api=dataclasses.replace(config.api, device_id=device_id),
+        topup=dataclasses.replace(config.topup, start_type="cashless"))
+
+
+def test_doctor_reports_routing_a_live_diagnosis_and_the_kiosks_last_ones(env):  # noqa: F811
+    watch = TerminalWatch(env.client, KIOSK_DEVICE, env.journal, lambda e: None)
+    watch.diagnose()
+    check = check_terminal(card_kiosk(env.config))
+    assert check.ok and not check.warning, check.detail
+    assert f"routed to {KIOSK_DEVICE}, online, diagnosis passed" in check.detail
+    assert "last start-up diagnosis: ok at" in check.detail
+    assert "last end of day: none recorded" in check.detail
+    assert env.sandbox.terminals.calls("diagnosis")[-1] == env.sandbox.terminals.terminal_id
+
+
+@pytest.mark.parametrize("trouble, expected", [
+    ("offline", "is offline"), ("unrouted", "Smart Routing"), ("diagnosis", "FAILED")])
+def test_doctor_fails_without_a_usable_terminal(env, trouble, expected):  # noqa: F811
+    terminals = env.sandbox.terminals
+    if trouble == "offline":
+        terminals.set_online(False)
+    elif trouble == "unrouted":
+        terminals.route(False)
+    else:
+        terminals.set_online(True)
+        terminals.fail(diagnosis=True)
+    check = check_terminal(card_kiosk(env.config))
+    assert not check.ok and expected in check.detail and KIOSK_DEVICE in check.detail
+
+
+def test_doctor_warns_about_a_card_kiosk_without_device_id_and_ignores_cash_kiosks(env):  # noqa: F811
+    check = check_terminal(card_kiosk(env.config, device_id=""))
+    assert check.ok and check.warning and "[api] device_id is empty" in check.detail
+    assert check_terminal(env.config).detail.startswith("not used")
