@@ -11,6 +11,7 @@ import pytest
 
 from hardware.sim.sandbox import Fault
 from kiosk.diagnose.terminal import check_terminal
+from kiosk.flow import Screen
 from kiosk.flow_events import TerminalStatus
 from kiosk.journal import Journal, State
 from kiosk.metrics import KioskMetrics
@@ -22,6 +23,7 @@ from kiosk.terminal import (
     next_day_close, watch_from_config,
 )
 from tests.fixtures.sandbox import CARD, sandbox, sandbox_api, secuconnect  # noqa: F401
+from tests.test_e2e_kiosk import make_kiosk  # noqa: F401
 from tests.test_topup_env import env  # noqa: F401
 
 KIOSK_DEVICE = "SDV_KIOSK0001"
@@ -301,3 +303,20 @@ def test_doctor_warns_about_a_card_kiosk_without_device_id_and_ignores_cash_kios
     check = check_terminal(card_kiosk(env.config, device_id=""))
     assert check.ok and check.warning and "[api] device_id is empty" in check.detail
     assert check_terminal(env.config).detail.startswith("not used")
+
+
+# --- the running kiosk ----------------------------------------------------------------------
+
+
+def test_card_only_kiosk_goes_out_of_service_while_its_terminal_is_offline(make_kiosk, sandbox):  # noqa: F811
+    k = make_kiosk(start_type="cashless")
+    # The start-up diagnosis first (after recovery), so that it meets an online terminal.
+    assert k.ui.run_until(lambda u: k.runtime.journal.events(EVENT_DIAGNOSIS), 10.0)
+    [event] = k.runtime.journal.events(EVENT_DIAGNOSIS)
+    assert event.result == "ok"
+    sandbox.terminals.set_online(False)
+    k.reach(Screen.OUT_OF_SERVICE)
+    assert k.ui.state.no_payment_left and "is offline" in k.ui.state.card_payment_detail
+    assert b"kiosk_terminal_online 0.0" in k.runtime.metrics.exposition()
+    sandbox.terminals.set_online(True)
+    k.reach(Screen.ATTRACT)
