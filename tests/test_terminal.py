@@ -247,12 +247,11 @@ def test_supervisor_diagnoses_at_start_and_withdraws_card_payment_while_offline(
 
 
 def test_no_watch_without_a_card_terminal_or_a_device_id(env):  # noqa: F811
-    cashless = dataclasses.replace(env.config, topup=dataclasses.replace(
-        env.config.topup, start_type="cashless"))
+    assert env.config.topup.start_type == "cash" and env.config.api.device_id
     assert watch_from_config(env.config, env.client, env.journal, print,
                              customer_present=lambda: False) is None
-    assert watch_from_config(cashless, env.client, env.journal, print,
-                             customer_present=lambda: False) is None
+    assert watch_from_config(card_kiosk(env.config, device_id=""), env.client, env.journal,
+                             print, customer_present=lambda: False) is None
 
 
 def test_a_blocking_terminal_call_is_left_when_the_kiosk_stops(secuconnect, sandbox,  # noqa: F811
