@@ -79,6 +79,15 @@ class ApiConfig:
     # While the kiosk runs, it asks the API this often whether it is reachable: the
     # out-of-service screen appears when it is not and clears by itself when it is back.
     health_interval_s: float = _seconds(15.0, rules.MAX_HEALTH_INTERVAL_S)
+    # The kiosk's own device id in SecuOffice ("SDV_..."): the monitor asks which card
+    # terminal is routed to it and offers card payment only while that one is online.
+    device_id: str = field(default="", metadata=_check(
+        lambda v: not v or re.fullmatch(r"SDV_[A-Za-z0-9]{1,64}", v),
+        'empty or a device id such as "SDV_2JZ4..." (letters and digits after SDV_)'))
+    # Local time of the routed terminal's daily end of day ("HH:MM", 24 h).
+    terminal_day_close: str = field(default="03:00", metadata=_check(
+        lambda v: re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", v),
+        'a time "HH:MM" from "00:00" to "23:59"'))
 
     @property
     def resolved_token_url(self) -> str:

@@ -19,7 +19,8 @@ from kiosk.flow_events import (
     CheckCard, CheckPrinter, Command, Event, JournalLoaded, JournalStatus, PinChecked, PlaySound,
     Press, PrinterChecked,
     Printed, PrintReceipt, PrintSlip, ReaderStatus, Recovering, RegistrationDone,
-    RegistrationPending, SetupNeeded, SpeechMode, StartTopup, StillHere, Tick, TopupFinished,
+    RegistrationPending, SetupNeeded, SpeechMode, StartTopup, StillHere, TerminalStatus, Tick,
+    TopupFinished,
 )
 # The state and its queries live in kiosk.flow_state; callers keep importing them from here.
 from kiosk.flow_state import (  # noqa: F401
@@ -84,6 +85,8 @@ def _dispatch(s: State, e: Event, now: float, cfg: Settings) -> tuple[State, lis
             return s, []
         admin = replace(s.admin, journal=e.rows, message="", page=0)
         return replace(s, pending=0, admin=admin, screen=Screen.ADMIN_JOURNAL), []
+    if isinstance(e, TerminalStatus):
+        return _terminal_status(s, e, cfg), []
     if isinstance(e, (ApiStatus, JournalStatus, ClockStatus)):
         if isinstance(e, ApiStatus):
             s = replace(s, api_ok=e.ok, api_detail=e.detail)
@@ -106,6 +109,18 @@ def _dispatch(s: State, e: Event, now: float, cfg: Settings) -> tuple[State, lis
     if isinstance(e, RegistrationDone):
         return _settle_idle(replace(s, registration=None)), []
     raise TypeError(f"not a flow event: {e!r}")
+
+
+def _terminal_status(s: State, e: TerminalStatus, cfg: Settings) -> State:
+    """Card payment withdrawn or back. It takes the kiosk out of service only when card payment
+    is the only way to pay; a kiosk that also takes cash keeps serving without it."""
+    card_ok = e.ok or cfg.start_type != "cashless"
+    blocks = not card_ok and not cfg.cash_offered
+    s = replace(s, card_payment_ok=card_ok, card_payment_detail=e.detail,
+                no_payment_left=blocks)
+    if blocks and s.screen in BEFORE_PAYMENT:
+        s = end_session(s, cfg)   # nothing can be paid for this customer now
+    return _settle_idle(s)
 
 
 def _settle_idle(s: State) -> State:
@@ -276,6 +291,8 @@ def _press(s: State, e: Press, now: float, cfg: Settings) -> tuple[State, list[C
         if a == Action.BACK:
             return replace(s, screen=Screen.AMOUNT), []
         if a == Action.CONFIRM:
+            if not s.card_payment_ok and not session.payment:
+                return s, []   # the screen says card payment is unavailable right now
             s, request = take_request(s)
             return replace(s, screen=Screen.CHECKING_PRINTER), [CheckPrinter(request)]
     if screen == Screen.PRINTER_PROBLEM:

@@ -106,7 +106,7 @@ def _choose_cash(s: State, cfg: Settings) -> Step:
 def _press(s: State, e: Press, cfg: Settings) -> Step:
     a, screen = e.action, s.screen
     if screen == Screen.PAY_CHOICE:
-        if a == Action.PAY_CARD:
+        if a == Action.PAY_CARD and s.card_payment_ok:
             return replace(s, screen=Screen.AMOUNT, session=replace(s.session, payment="")), []
         if a == Action.PAY_CASH and s.cash_ok:
             return _choose_cash(s, cfg)

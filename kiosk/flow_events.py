@@ -239,6 +239,14 @@ class ReaderStatus:
 
 
 @dataclass(frozen=True)
+class TerminalStatus:
+    """Card payment possible (ok: the kiosk's device is routed to a terminal that is online)."""
+
+    ok: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class JournalStatus:
     """The journal can (ok) or cannot take a top-up: damaged, or too little free space."""
 
@@ -284,8 +292,8 @@ class RegistrationDone:
 
 Event = Union[Press, CardScanned, CardChecked, PrinterChecked, TopupFinished, Printed,
               JournalLoaded, Tick, StillHere, ApiStatus, ReaderStatus, Recovering, RegistrationPending,
-              RegistrationDone, JournalStatus, SpeechMode, ClockStatus, SetupNeeded, PinChecked,
-              BalancePrinted]
+              RegistrationDone, JournalStatus, SpeechMode, ClockStatus, SetupNeeded, TerminalStatus,
+              PinChecked, BalancePrinted]
 
 
 # --- commands out of the flow (executed by the shell; those with `request` answer) ------------

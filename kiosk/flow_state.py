@@ -103,6 +103,11 @@ class Settings:
     cash_mode: Literal["none", "till", "validator"] = "none"
     cash_accept: tuple[int, ...] = (5, 10, 20, 50)
 
+    @property
+    def cash_offered(self) -> bool:
+        """Cash remains a way to pay when the card terminal is down."""
+        return self.cash_mode != "none"
+
 
 @dataclass(frozen=True)
 class Session:
@@ -190,6 +195,9 @@ class State:
     journal_detail: str = ""
     clock_ok: bool = True             # False: clock not synchronised ([kiosk] clock_check)
     clock_detail: str = ""
+    card_payment_ok: bool = True      # False: no terminal routed, or it is offline (monitor)
+    card_payment_detail: str = ""
+    no_payment_left: bool = False     # card payment unavailable and nothing else configured
     setup: SetupNeeded | None = None  # the config or secret cannot be used: nothing else runs
     registration: Registration | None = None
     admin_guard: AdminGuard = AdminGuard()
@@ -201,7 +209,7 @@ class State:
     @property
     def in_service(self) -> bool:
         return (self.api_ok and self.reader_ok and self.journal_ok and self.clock_ok
-                and not self.recovering and self.setup is None)
+                and not self.recovering and self.setup is None and not self.no_payment_left)
 
 
 def initial_state(settings: Settings, now: float = 0.0) -> State:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from enum import Enum
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, NamedTuple
 from uuid import uuid4
 
 from kiosk.cards import mask_card, mask_card_numbers_in_text
@@ -137,6 +137,15 @@ def mask_receipt(lines: Iterable[ReceiptLine]) -> tuple[ReceiptLine, ...]:
             )
         )
     return tuple(out)
+
+
+class JournalEvent(NamedTuple):
+    """One row of the event log: UTC time, what, how it ended, details for the operator."""
+
+    at: str
+    kind: str
+    result: str
+    detail: str
 
 
 class Journal:
@@ -312,7 +321,24 @@ class Journal:
                 (mask_card_numbers_in_text(error), support_id, utc_now(), reference),
             )
 
+    def record_event(self, kind: str, result: str, detail: str = "") -> None:
+        """One line of the event log (e.g. "terminal_day_close", "ok"); card numbers masked."""
+        with self._write():
+            self._db.execute("INSERT INTO events (at, kind, result, detail) VALUES (?, ?, ?, ?)",
+                             (utc_now(), kind, result, mask_card_numbers_in_text(detail)))
+
     # --- reading ----------------------------------------------------------------------------
+
+    def events(self, kind: str | None = None, limit: int = 20) -> list[JournalEvent]:
+        """The newest events first, all or of one kind."""
+        where, params = ("WHERE kind = ?", (kind,)) if kind else ("", ())
+        with self._lock:
+            try:
+                rows = self._db.execute(f"SELECT * FROM events {where} ORDER BY id DESC LIMIT ?",
+                                        (*params, max(0, limit))).fetchall()
+            except sqlite3.Error as exc:
+                raise JournalError(f"{self.path}: cannot read the journal: {exc}") from exc
+        return [JournalEvent(r["at"], r["kind"], r["result"], r["detail"]) for r in rows]
 
     def get(self, reference: str) -> TopupRow | None:
         rows = self._query(f"{SELECT_ROWS} WHERE topups.reference = ?", (reference,))

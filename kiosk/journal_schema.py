@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 # user_version of a journal made by this code; 1: receipts inside `topups`, no state_counts;
-# 2: no short reference.
-SCHEMA_VERSION = 3
+# 2: no short reference; 3: no `events` table (CREATE IF NOT EXISTS adds it to older files).
+SCHEMA_VERSION = 4
 
 _SCRIPT = """
 CREATE TABLE IF NOT EXISTS topups (
@@ -49,6 +49,15 @@ CREATE TRIGGER IF NOT EXISTS topups_counted_update AFTER UPDATE OF state ON topu
     INSERT INTO state_counts (state, n) VALUES (NEW.state, 1)
         ON CONFLICT (state) DO UPDATE SET n = n + 1;
 END;
+-- What happened besides top-ups (the card terminal's end of day, its diagnosis): a log the
+-- operator reads with the top-ups, a handful of rows a day.
+CREATE TABLE IF NOT EXISTS events (
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
+    at      TEXT NOT NULL,
+    kind    TEXT NOT NULL,
+    result  TEXT NOT NULL,
+    detail  TEXT NOT NULL DEFAULT ''
+);
 CREATE TRIGGER IF NOT EXISTS topups_counted_delete AFTER DELETE ON topups BEGIN
     UPDATE state_counts SET n = n - 1 WHERE state = OLD.state;
     DELETE FROM receipts WHERE id = OLD.id;

@@ -127,6 +127,18 @@ class KioskMetrics:
             "(NaN: cannot tell)", registry=r,
         )
         self.clock_synchronised.set(float("nan"))
+        self.terminal_online = Gauge(
+            "kiosk_terminal_online",
+            "1 while the card terminal routed to the kiosk is online, 0 while not "
+            "(NaN: not checked, no [api] device_id)", registry=r,
+        )
+        self.terminal_online.set(float("nan"))
+        self.terminal_day_close = Counter(
+            "kiosk_terminal_day_close", "End-of-day runs of the card terminal, by result",
+            ["result"], registry=r,
+        )
+        for result in ("ok", "failed"):
+            self.terminal_day_close.labels(result)
         self._journal = _JournalCollector()
         r.register(self._journal)
         self._storage = _StorageCollector()
@@ -158,6 +170,12 @@ class KioskMetrics:
             seen.add(status)
             for other in seen:
                 self.device_status.labels(device, other).set(1 if other == status else 0)
+
+    def set_terminal_online(self, online: bool) -> None:
+        self.terminal_online.set(1 if online else 0)
+
+    def terminal_day_closed(self, ok: bool) -> None:
+        self.terminal_day_close.labels("ok" if ok else "failed").inc()
 
     def set_unresolved(self, rows: int) -> None:
         """Journal rows whose outcome is still open; see also watch_journal()."""

@@ -26,6 +26,7 @@ from kiosk.journal_maint import StorageWatch
 from kiosk.metrics import KioskMetrics
 from kiosk.secuconnect.errors import ApiError, AuthError
 from kiosk.secuconnect.models import DeviceCode
+from kiosk.terminal import TerminalWatch
 from kiosk.topup import TopupService
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ class Supervisor:
         liveness: Liveness | None = None,
         deadline: float | None = None,
         storage: StorageWatch | None = None,
+        terminal: TerminalWatch | None = None,
     ) -> None:
         self.service = service
         self.storage = storage
@@ -119,6 +121,9 @@ class Supervisor:
         self._stop = BeatingEvent(self.beat, every=deadline / 4)
         self._nudge = threading.Event()
         self._thread = SupervisedThread(self.beat, self._run, self._stop)
+        self.terminal = terminal
+        if terminal is not None:
+            terminal.wait = self._stop.wait   # its blocking calls check in through this thread
         self.api_ok: bool | None = None
         self._recovering_shown = False
 
@@ -144,6 +149,8 @@ class Supervisor:
             return
         self._check_storage()
         self._recover()
+        if self.terminal is not None and not self._stop.is_set():
+            self.terminal.diagnose()
         while not self._stop.is_set():
             self.beat()
             self._check_storage()
@@ -151,6 +158,8 @@ class Supervisor:
             if self.api_ok:
                 self._settle_open_rows()
                 self.service.sweep_orphans()   # rate-limited inside; never raises
+                if self.terminal is not None:
+                    self.terminal.pass_once()    # card payment offered or not; end of day
             self._nudge.wait(self.interval)
             self._nudge.clear()
 

@@ -28,6 +28,7 @@ from kiosk.printers import ReceiptPrinter, open_printer
 from kiosk.readers import SupervisedReader, open_reader
 from kiosk.restart_request import RestartRequest
 from kiosk.sdnotify import Notifier, WatchdogPinger
+from kiosk.terminal import watch_from_config
 from kiosk.secuconnect.auth import DeviceAuth
 from kiosk.secuconnect.client import SecuconnectClient
 from kiosk.topup import TopupService
@@ -192,7 +193,10 @@ class KioskRuntime:
                 registration=auth if isinstance(auth, DeviceAuth) else None,
                 metrics=self.metrics, liveness=self.liveness,
                 deadline=self.deadlines.supervisor,
-                storage=StorageWatch(self.journal, config.journal)).start()
+                storage=StorageWatch(self.journal, config.journal),
+                terminal=watch_from_config(config, self.client, self.journal, self.ui.post,
+                                           customer_present=self._customer_present,
+                                           metrics=self.metrics)).start()
             self._open_cash()
         except BaseException:
             self.close()
@@ -315,6 +319,11 @@ class KioskRuntime:
                      self.restart_request.path)
             self.restart_request.take()
             self._restart()
+
+    def _customer_present(self) -> bool:
+        """Someone at the kiosk (or their top-up still running): no terminal end of day now."""
+        assert self.ui is not None and self.service is not None
+        return self.ui.state.screen not in RESTART_SCREENS or self.service.busy
 
     def _threads_on_time(self) -> bool:
         """The watchdog's gate: True while every vital thread runs and checked in on time."""

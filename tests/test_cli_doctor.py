@@ -55,12 +55,12 @@ def test_all_ok_one_line_each(kiosk_config, tmp_path, monkeypatch, capsys):
     assert cli.main(["doctor", "--config", str(kiosk_config), "--service-user", ME,
                      "--skip", "clock"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split()[0] for line in lines] == ["OK"] * 11
+    assert [line.split()[0] for line in lines] == ["OK"] * 12
     names = [line.split(":")[0].split(None, 1)[1] for line in lines]
     assert names == ["config", "state directory", "journal", "payment settings",
-                     "client secret", "API reachable", "authentication", "API call", "printer",
-                     "scanner", "speech"]
-    assert "no journal yet" in lines[2] and "paper ok" in lines[8]
+                     "client secret", "API reachable", "authentication", "API call",
+                     "card terminal", "printer", "scanner", "speech"]
+    assert "no journal yet" in lines[2] and "paper ok" in lines[9]
     # Nothing created, written or chowned: not the journal, not a token, not a temp file.
     assert tree(tmp_path) == before
 

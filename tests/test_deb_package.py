@@ -200,7 +200,7 @@ def test_apt_install_doctor_verify_remove_purge(deb, clean_machine, sandbox, pri
     checks = {c["name"]: c for c in report["checks"]}
     assert list(checks) == ["config", "state directory", "journal", "clock", "payment settings",
                             "client secret", "API reachable", "authentication", "API call",
-                            "printer", "scanner", "speech"]
+                            "card terminal", "printer", "scanner", "speech"]
     assert {n: c["detail"] for n, c in checks.items() if not c["ok"] and n != "clock"} == {}
     assert "intact, 1 top-up(s), none unfinished" in checks["journal"]["detail"]
     # The clock is this machine's: a CI runner may not be synchronised; doctor must say so.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from kiosk.journal import JOURNAL_FILE, Journal, State
+from kiosk.journal import JOURNAL_FILE, SCHEMA_VERSION, Journal, State
 from kiosk.shortref import ALPHABET, normalize, short_reference
 from tests.test_cli_topup import run  # noqa: F401 - the fixture
 from tests.test_journal_damage import SCHEMA_1
@@ -57,7 +57,7 @@ def test_an_older_journal_gets_the_column_for_every_row(tmp_path):
         [row] = journal.find(short_reference("old-1"))
         assert row.reference == "old-1" and row.short_ref == short_reference("old-1")
     with Journal(path) as journal:                    # opening again changes nothing
-        assert journal._db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert journal._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_kiosk_journal_shows_and_finds_the_short_reference(run, sandbox):  # noqa: F811

@@ -16,6 +16,7 @@ from hardware.sim.sandbox_http import (
     SandboxRequestHandler,
 )
 from hardware.sim.sandbox_state import Card, Credit, SandboxState
+from hardware.sim.sandbox_terminal import SandboxTerminals
 
 __all__ = ["SandboxServer", "Fault", "Credit", "RequestRecord", "DEMO_CARDS"]
 
@@ -63,6 +64,8 @@ class SandboxServer:
             merchant_name=merchant_name, device_code_lifetime=device_code_lifetime,
             device_poll_interval=device_poll_interval, root_url=lambda: self.root_url)
         self.faults = FaultPlan()
+        # Device routing, terminal online state, end of day and diagnosis (for `cashless`).
+        self.terminals = SandboxTerminals()
         self._httpd: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()

@@ -14,9 +14,12 @@ from hardware.sim.sandbox_cards import card_routes
 from hardware.sim.sandbox_faults import Fault, FaultPlan
 from hardware.sim.sandbox_payloads import Answer, api_error
 from hardware.sim.sandbox_state import SandboxState
+from hardware.sim.sandbox_terminal import SandboxTerminals
 
 API_PREFIX = "/api/v2"
 TOKEN_PATH = "/oauth/token"
+# Terminal calls on a device id: path segment -> fault call name (sandbox_faults.CALLS).
+TERMINAL_CALLS = {"endOfDay": "end_of_day", "diagnosis": "diagnosis"}
 
 _PROXY_PAGE = (b"<html><head><title>502 Bad Gateway</title></head><body>"
                b"<center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center>"
@@ -28,6 +31,7 @@ class SandboxHooks(Protocol):
 
     state: SandboxState
     faults: FaultPlan
+    terminals: SandboxTerminals
 
     def confirm_device(self, user_code: str) -> None: ...
     def _opened(self, conn: socket.socket) -> None: ...
@@ -125,6 +129,11 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             elif len(rest) == 2 and rest[1] in ("cancel", "abort"):
                 action = state.cancel if rest[1] == "cancel" else state.abort
                 routes = [("POST", rest[1], lambda: action(rest[0]))]
+            elif len(rest) == 2 and rest[1] in TERMINAL_CALLS:
+                routes = [("POST", TERMINAL_CALLS[rest[1]],
+                           lambda: sandbox.terminals.run(rest[0], rest[1]))]
+        elif parts[:2] == ["Smart", "Devices"] and len(parts) == 5 and parts[3] == "routing":
+            routes = [("GET", "routing", lambda: sandbox.terminals.routing(parts[2], parts[4]))]
         elif parts[:1] == ["Loyalty"]:
             routes = card_routes(state.book, parts, query, body)
         if not routes:

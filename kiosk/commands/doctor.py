@@ -16,7 +16,7 @@ SERVICE_USER = "kiosk"
 # In the order they run; --skip takes these names.
 CHECK_NAMES: tuple[str, ...] = (
     "config", "state directory", "journal", "clock", "client secret", "API reachable",
-    "authentication", "printer", "scanner", "speech",
+    "authentication", "card terminal", "printer", "scanner", "speech",
 )
 
 
@@ -66,6 +66,7 @@ def run_checks(config_path: str, *, service_user: str = SERVICE_USER,
     from kiosk.diagnose.payments import check_payment_settings
     from kiosk.diagnose.secret import check_secret
     from kiosk.diagnose.storage import check_journal, check_state_dir
+    from kiosk.diagnose.terminal import check_terminal
     from kiosk.speech.doctor import check_speech
     from kiosk.diagnose.validator import check_validator
 
@@ -95,6 +96,10 @@ def run_checks(config_path: str, *, service_user: str = SERVICE_USER,
         else:
             checks.append(Check("authentication", False,
                                 "skipped: needs a readable client secret and a reachable API"))
+    if "card terminal" not in skip:
+        authenticated = all(c.ok for c in checks if c.name in ("authentication", "API call"))
+        checks.append(check_terminal(config, live=authenticated and reachable is not None
+                                     and reachable.ok))
     add("printer", check_printer)
     add("scanner", check_scanner)
     add("speech", check_speech)

@@ -58,6 +58,8 @@ def write_client_config(
         f"read_timeout = {float(read_timeout)}",
         f"start_cashless_timeout = {float(start_cashless_timeout)}",
         "is_demo = true",
+        # The kiosk's device in the sandbox: card payment asks which terminal is routed to it.
+        f"device_id = {_toml(sandbox.state.device_id)}",
     ]
     if auth_mode == "device":
         lines.append(f"device_uuid = {_toml(device_uuid)}")

@@ -64,10 +64,8 @@ def check_journal(config: Config) -> str:
     path = config.state_dir / JOURNAL_FILE
     if not path.exists():
         return f"{path}: no journal yet (the kiosk creates it at its first start)"
-    live = Path(f"{path}-wal").exists() and Path(f"{path}-shm").exists()
-    uri = f"file:{path}?{'mode=ro' if live else 'immutable=1'}"
     try:
-        db = sqlite3.connect(uri, uri=True)
+        db = open_read_only(path)
         try:
             problems = [row[0] for row in db.execute("PRAGMA quick_check")]
             version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -93,6 +91,12 @@ def check_journal(config: Config) -> str:
         raise CheckFailed(f"{path}: {open_rows} unfinished top-up(s); run `kiosk recover` "
                           f"(the kiosk also settles them before its first customer)")
     return f"{path}: intact, {total} top-up(s), none unfinished"
+
+
+def open_read_only(path: Path) -> sqlite3.Connection:
+    """The journal without writing to it (see check_journal)."""
+    live = Path(f"{path}-wal").exists() and Path(f"{path}-shm").exists()
+    return sqlite3.connect(f"file:{path}?{'mode=ro' if live else 'immutable=1'}", uri=True)
 
 
 def _user_name(uid: int) -> str:

@@ -35,6 +35,7 @@ from kiosk.secuconnect.models import (
     ModelError,
     SmartTransaction,
 )
+from kiosk.secuconnect.terminals import TerminalReport, TerminalRouting
 from kiosk.secuconnect.transport import (
     body_hint,
     install_log_masking,
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 START_TYPES = ("cash", "cashless")
+TERMINAL_CALLS = ("endOfDay", "diagnosis")
 # checkPasscode's answer to a wrong PIN.
 PASSCODE_INCORRECT = "ProductPasscodeIncorrectException"
 # The API's answer to an expired or invalid token besides a plain 401.
@@ -177,6 +179,20 @@ class SecuconnectClient:
                           CardValidation.from_json, json={"cardnumber": card_number},
                           note=f"validate {mask_card(card_number)}")
 
+    # --- terminals (for `cashless`) -------------------------------------------------------
+
+    def terminal_routing(self, device_id: str) -> TerminalRouting:
+        """The zvt terminal routed to the kiosk's device `device_id`, and whether it is online."""
+        return self._call("GET", f"/Smart/Devices/{_seg(device_id)}/routing/zvt",
+                          TerminalRouting.from_json)
+
+    def terminal_call(self, device_id: str, call: str) -> TerminalReport:
+        """`endOfDay` or `diagnosis` on `device_id`: blocking, hence the long timeout."""
+        if call not in TERMINAL_CALLS:
+            raise ValueError(f"terminal call must be one of {TERMINAL_CALLS}, not {call!r}")
+        return self._call("POST", f"/Smart/Transactions/{_seg(device_id)}/{call}",
+                          TerminalReport.from_json, json={},
+                          read_timeout=self.api.start_cashless_timeout)
     def get_cardgroup(self, cardgroup_id: str) -> CardGroup:
         """The card group (its balance_limit is not in the card's embedded cardgroup)."""
         return self._call("GET", f"/Loyalty/Cardgroups/{_seg(cardgroup_id)}",

@@ -155,6 +155,7 @@ STRINGS: dict[str, str] = {
     "oos.reader": "Der Kartenleser ist nicht angeschlossen.",
     "oos.recovering": "Die Station wird vorbereitet\u00a0…",
     "oos.journal": "Betreiber: Journal nicht nutzbar –",
+    "oos.terminal": "Kartenzahlung ist gerade nicht möglich.",
     "oos.clock": "Die Uhrzeit der Station ist noch nicht gestellt.",
 
     "setup.title": "Einrichtung nötig",

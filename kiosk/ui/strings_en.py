@@ -154,6 +154,7 @@ STRINGS: dict[str, str] = {
     "oos.reader": "The card reader is not connected.",
     "oos.recovering": "The kiosk is getting ready\u00a0…",
     "oos.journal": "Operator: journal not usable –",
+    "oos.terminal": "Card payment is unavailable right now.",
     "oos.clock": "The kiosk's clock has not been set yet.",
 
     "setup.title": "Setup needed",

@@ -19,6 +19,17 @@ def build(ctx: Ctx) -> list[Widget]:
         (ctx.t("confirm.amount"), amount, "huge"),
         (ctx.t("card.balance"), balance, "body"),
         (ctx.t("confirm.card"), session.masked, "body"),
-        (ctx.t("confirm.payment"), ctx.t(f"confirm.pay_{session.payment or ctx.settings.start_type}"), "body"),
+        (ctx.t("confirm.payment"), _payment(ctx), "body"),
     ])
     return widgets + buttons
+
+
+def _payment(ctx: Ctx) -> str:
+    """How this top-up is paid: the cash way the customer chose, else by card (while a
+    terminal takes cards) or the configured start type."""
+    payment = ctx.state.session.payment
+    if payment:
+        return ctx.t(f"confirm.pay_{payment}")
+    if not ctx.state.card_payment_ok:
+        return ctx.t("oos.terminal")
+    return ctx.t(f"confirm.pay_{ctx.settings.start_type}")

@@ -16,6 +16,8 @@ def build(ctx: Ctx) -> list[Widget]:
         lines.append(ctx.t("oos.api"))
     if not state.reader_ok:
         lines.append(ctx.t("oos.reader"))
+    if state.no_payment_left:
+        lines.append(ctx.t("oos.terminal"))
     if not state.clock_ok:
         lines.append(ctx.t("oos.clock"))
     if not state.journal_ok:

@@ -32,8 +32,12 @@ def build(ctx: Ctx) -> list[Widget]:
             widgets.append(paragraph(ctx, box, ctx.t("pay_choice.cash_off"), color=th.error,
                                      align="center", name="cash_off"))
             continue
+        if action == Action.PAY_CARD and not ctx.state.card_payment_ok:   # terminal down
+            widgets.append(paragraph(ctx, box, ctx.t("oos.terminal"), color=th.error,
+                                     align="center", name="card_off"))
+            continue
         choices.append(Button(box, ctx.t(label), action, kind="choice",
-                              px=round(lay.px("title")), default=action == Action.PAY_CARD))
+                              px=round(lay.px("title")), default=action == Action.PAY_CARD or not ctx.state.card_payment_ok))
         widgets.append(paragraph(ctx, below, ctx.t(hint), role="small", color=th.muted,
                                  align="center", name=f"hint:{action.value}"))
     equalize(choices)
