@@ -11,7 +11,7 @@ from kiosk.flow_cash_events import (
 from kiosk.flow_events import (
     Action, CardScanned, CheckPrinter, Command, Event, PlaySound, Press, TopupOutcome,
 )
-from kiosk.flow_state import Screen, Settings, State, end_session, take_request
+from kiosk.flow_state import Screen, Settings, State, card_maximum, end_session, take_request
 
 # Screens whose presses this module answers (before the card flow's generic ones).
 CASH_SCREENS = frozenset({Screen.PAY_CHOICE, Screen.INSERT_NOTES, Screen.TILL,
@@ -75,7 +75,8 @@ def start(s: State, cfg: Settings, with_receipt: bool) -> Step:
             StartTill(request, session.number, session.amount_cents, with_receipt,
                       s.language)]
     return replace(s, screen=Screen.INSERT_NOTES), [
-        StartCash(request, session.number, cfg.maximum_cents, with_receipt, s.language)]
+        # Notes only up to what the card may still take (its group's balance limit).
+        StartCash(request, session.number, card_maximum(s, cfg), with_receipt, s.language)]
 
 
 def back_from_printer(s: State) -> Screen:

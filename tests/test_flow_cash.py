@@ -10,8 +10,8 @@ from kiosk.flow_cash_events import (
     StartCash, StartTill, TillScan,
 )
 from kiosk.flow_events import (
-    Action, CardScanned, CheckPrinter, PrinterChecked, PrinterState, Press, PrintResult,
-    StartTopup, Tick,
+    Action, CardChecked, CardInfo, CardScanned, CheckCard, CheckPrinter, PrinterChecked,
+    PrinterState, Press, PrintResult, StartTopup, Tick,
 )
 from tests.fixtures.ui import ADMIN_CARD, VALID_CARD, ui_settings
 from tests.test_flow import at_card, request_of, run
@@ -57,6 +57,16 @@ def test_note_session_starts_after_the_printer_check_with_the_maximum_as_cap():
     assert start.number == VALID_CARD and start.cap_cents == flow.settings.maximum_cents
     assert start.with_receipt
     assert deadline(flow.state, flow.settings) is None    # notes may come in: no idle timeout
+
+
+def test_notes_are_capped_at_what_the_card_may_still_take():
+    flow = cash_flow()
+    check = request_of(run(flow, CardScanned(VALID_CARD)), CheckCard)
+    run(flow, CardChecked(check.request, CardInfo("9276 •••• •••• 2845", 19000, max_cents=1000)))
+    run(flow, Press(Action.CONTINUE))
+    check = request_of(run(flow, Press(Action.PAY_CASH)), CheckPrinter)
+    start = request_of(run(flow, PrinterChecked(check.request, PrinterState(True))), StartCash)
+    assert start.cap_cents == 1000 < flow.settings.maximum_cents   # the group's balance limit
 
 
 def test_fertig_only_with_money_in_and_abbrechen_only_without():
