@@ -19,9 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "each SDL video driver that runs here (x11 on Xvfb), time a scripted "
                     "customer's 20 € and 17,50 € top-ups from scan to done screen, and print a "
                     "table. "
-                    "About 80 s; --quick about 20 s.",
+                    "About 130 s; --quick about 50 s.",
     )
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions (about 20 s)")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (about 50 s)")
     parser.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
     parser.add_argument("--only", action="append", choices=PARTS, metavar="PART",
                         help=f"run only this part (repeatable): {', '.join(PARTS)}")
