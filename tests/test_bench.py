@@ -42,7 +42,7 @@ def _ordered(section, key):
 def test_every_part_reports_its_section(report):
     assert [s.key for s in report.sections] == ["topup", "card_check", "reader", "receipt", "ui",
                                                "journal", "growth", "startup", "idle_drivers",
-                                               "speech"]
+                                               "speech", "customer"]
     assert report.meta["cores"] >= 1 and report.meta["options"] == "tiny"
     assert report.meta["duration_s"] > 0
     for section in report.sections:
@@ -133,6 +133,26 @@ def test_speech_first_audio_and_cpu(report):
     served, total = (int(n) for n in speech.metrics[3].note.split()[:3:2])
     assert served > total // 2
     _finite_positive(speech, "speaking_cpu")
+
+
+def test_customer_taps_through_both_top_ups_and_the_sandbox_credits_them(report):
+    customer = report.section("customer")
+    assert customer.value("runs") == TINY.customer_runs == 1
+    assert customer.details["video_driver"] == "dummy"
+    # scan > continue > 20 € > confirm; scan > continue > other > 1 7 5 0 > OK > confirm
+    assert customer.value("preset_20_taps") == 3
+    assert customer.value("typed_17_50_taps") == 8
+    assert "digit:1 > digit:7 > digit:5 > digit:0 > keypad_ok" in customer.metrics[
+        [m.key for m in customer.metrics].index("typed_17_50_taps")].note
+    assert customer.value("preset_20_credited") == 20.00
+    assert customer.value("typed_17_50_credited") == 17.50
+    for key in ("preset_20", "typed_17_50"):
+        _finite_positive(customer, f"{key}_s", f"{key}_guard_s", f"{key}_kiosk_s")
+        # The time is the guards' waits plus the kiosk's own work, nothing else.
+        assert customer.value(f"{key}_s") == pytest.approx(
+            customer.value(f"{key}_guard_s") + customer.value(f"{key}_kiosk_s"))
+        assert len(customer.details[f"{key}_runs_s"]) == 1
+    assert any("ignored for 0.5 s after each screen change" in n for n in customer.notes)
 
 
 def test_table_and_json_carry_no_card_numbers(report, tmp_path):

@@ -1,5 +1,5 @@
 """`kiosk bench`: measures top-up, card check, reader, receipt, UI, journal, start-up and
-speech costs here.
+speech costs here, and a scripted customer's taps and time.
 
 run_bench(BenchOptions.default() | BenchOptions.quick()) -> Report; the command prints
 format_table(report) and can write report.to_json(). Each part lives in its own module.
@@ -23,7 +23,8 @@ from kiosk.bench.report import Report, format_table
 
 __all__ = ["PARTS", "BenchOptions", "Report", "format_table", "run_bench"]
 
-PARTS = ("topup", "reader", "receipt", "ui", "journal", "startup", "drivers", "speech")
+PARTS = ("topup", "reader", "receipt", "ui", "journal", "startup", "drivers", "speech",
+         "customer")
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class BenchOptions:
     label: str = "custom"
     speech_reps: int = 1          # warm passes over every screen x language
     speech_listen_s: float = 2.0  # how long CPU is sampled while one utterance plays
+    customer_runs: int = 1        # scripted top-ups per customer scenario (median of these)
 
     @classmethod
     def default(cls) -> BenchOptions:
@@ -57,14 +59,14 @@ class BenchOptions:
                    prints=5, fast_prints=10, idle_s=10.0, paying_s=5.0, render_reps=5,
                    journal_rows=100_000, growth_topups=2000,
                    startup_runs=5, driver_idle_s=10.0, label="default", speech_reps=3,
-                   speech_listen_s=10.0)
+                   speech_listen_s=10.0, customer_runs=5)
 
     @classmethod
     def quick(cls) -> BenchOptions:
         return cls(topups=20, checks=20, scans=200, latency_scans=20, encodes=50, prints=1,
                    fast_prints=3, idle_s=2.0, paying_s=1.5, render_reps=1,
                    journal_rows=10_000, growth_topups=100,
-                   startup_runs=2, driver_idle_s=2.0, label="quick")
+                   startup_runs=2, driver_idle_s=2.0, label="quick", customer_runs=3)
 
 
 def run_bench(options: BenchOptions, *, workdir: str | os.PathLike[str] | None = None,
@@ -128,6 +130,12 @@ def run_bench(options: BenchOptions, *, workdir: str | os.PathLike[str] | None =
             say("speech ...")
             report.sections.append(bench_speech(base / "speech", reps=options.speech_reps,
                                                 listen_s=options.speech_listen_s))
+        if "customer" in options.parts:
+            from kiosk.bench.customer import bench_customer
+
+            say("scripted customer ...")
+            report.sections.append(bench_customer(base / "customer",
+                                                  runs=options.customer_runs))
     report.meta["duration_s"] = round(time.monotonic() - started, 2)
     return report
 

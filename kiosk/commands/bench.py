@@ -11,15 +11,17 @@ from kiosk.bench import PARTS, BenchOptions, format_table, run_bench
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "bench", help="measure top-up, card check, reader, receipt, UI, journal and start-up "
-                      "performance",
+                      "performance, and a scripted customer's taps and time",
         description="Run the benchmarks against the in-process simulators (sandbox API over "
                     "loopback HTTP, virtual scanner, pty printer emulator, UI on SDL's dummy "
                     "driver unless SDL_VIDEODRIVER says otherwise), time `kiosk run` to its "
                     "first frame beside a minimal pygame program, measure the idle loop under "
-                    "each SDL video driver that runs here (x11 on Xvfb), and print a table. "
-                    "About 80 s; --quick about 20 s.",
+                    "each SDL video driver that runs here (x11 on Xvfb), time a scripted "
+                    "customer's 20 € and 17,50 € top-ups from scan to done screen, and print a "
+                    "table. "
+                    "About 130 s; --quick about 50 s.",
     )
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions (about 20 s)")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (about 50 s)")
     parser.add_argument("--json", metavar="PATH", help="also write the report as JSON to PATH")
     parser.add_argument("--only", action="append", choices=PARTS, metavar="PART",
                         help=f"run only this part (repeatable): {', '.join(PARTS)}")
