@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Literal
 from hardware.printer.escpos import Document
 from hardware.printer.status import Condition, PrinterStatus
 from hardware.printer.transport import PrintError
+from kiosk.cards import mask_card
 from kiosk.config import Config
 from kiosk.flow_events import (
     AdminResult,
@@ -261,8 +262,12 @@ class KioskBackend:
         """The one settle path of `kiosk cash owed --credit`; a receipt ("bar bezahlt") for
         the customer standing there when a top-up ran now."""
         desk = self._desk()
+        from kiosk.cash.desk import NothingOwed   # loaded only on a validator kiosk
         try:
             result = desk.credit_owed(number)
+        except NothingOwed:
+            log.warning("owed cash: card %s is owed nothing", mask_card(number))
+            return AdminResult("admin.owed_none", mask_card(number))
         except JournalError as exc:
             log.warning("owed cash not credited: %s", exc)
             return AdminResult("admin.owed_refused", str(exc))

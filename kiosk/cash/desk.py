@@ -38,6 +38,10 @@ class CashRefused(Exception):
         self.detail = detail
 
 
+class NothingOwed(JournalError):
+    """The card scanned for "owed cash: credit now" has no owed cash session."""
+
+
 @dataclass(frozen=True)
 class Opened:
     session: CashSessionRow
@@ -146,14 +150,14 @@ class CashDesk:
 
     def credit_owed(self, card_number: str, ref: str | None = None) -> CashResult:
         """"Owed cash: credit now" (admin menu and `kiosk cash owed --credit`) for the card
-        scanned again; without `ref`, its oldest owed session. Raises JournalError when the
-        card is owed nothing (or `ref` is not its owed session)."""
+        scanned again; without `ref`, its oldest owed session. Raises NothingOwed when the
+        card is owed nothing, JournalError when `ref` is not its owed session."""
         with self._lock:   # never beside a customer's session or the recovery
             if ref is None:
                 masked = mask_card(card_number)
                 owed = [row for row in self.ledger.owed() if row.card_masked == masked]
                 if not owed:
-                    raise JournalError(f"no owed cash session for card {masked}")
+                    raise NothingOwed(f"no owed cash session for card {masked}")
                 ref = min(owed, key=lambda row: row.created_at).reference
             return self.settler.credit_owed(ref, card_number)
 

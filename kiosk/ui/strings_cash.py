@@ -81,6 +81,7 @@ DE: dict[str, str] = {
     "admin.owed_unreadable": "Karte nicht lesbar – bitte erneut scannen.",
     "admin.owed_credited": "Offenes Bargeld gutgeschrieben:",
     "admin.owed_not_credited": "Nicht gutgeschrieben, bleibt offen:",
+    "admin.owed_none": "Für diese Karte ist kein Bargeld offen:",
     "admin.owed_refused": "Nicht gutgeschrieben:",
     "admin.cash_failed": "Bargeld-Aktion fehlgeschlagen:",
 }
@@ -166,6 +167,7 @@ EN: dict[str, str] = {
     "admin.owed_unreadable": "Card not readable – please scan again.",
     "admin.owed_credited": "Owed cash credited:",
     "admin.owed_not_credited": "Not credited, still owed:",
+    "admin.owed_none": "No cash is owed to this card:",
     "admin.owed_refused": "Not credited:",
     "admin.cash_failed": "Cash action failed:",
 }
