@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from hardware.printer.escpos import Document
 from hardware.printer.status import Condition, PrinterStatus
@@ -14,6 +14,7 @@ from hardware.printer.transport import PrintError
 from kiosk.cards import mask_card
 from kiosk.config import Config
 from kiosk.flow_events import (
+    AdminResult,
     CardInfo,
     CardProblem,
     CardProblemReason,
@@ -23,8 +24,9 @@ from kiosk.flow_events import (
     PrintResult,
     TopupOutcome,
 )
-from kiosk.journal import State, TopupRow
+from kiosk.journal import JournalError, State, TopupRow
 from kiosk.metrics import KioskMetrics
+from kiosk.money import format_amount
 from kiosk.printers import ReceiptPrinter
 from kiosk.receipt import balance_slip, claim_slip, not_charged_slip, topup_receipt
 from kiosk.secuconnect.errors import SecuconnectError
@@ -39,6 +41,9 @@ from kiosk.topup import (
     TopupResult,
     TopupService,
 )
+
+if TYPE_CHECKING:   # the desk brings the validator driver: only validator kiosks load it
+    from kiosk.cash.desk import CashDesk
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +131,9 @@ class KioskBackend:
         # journal has erased it once the money was settled). Replaced by the next top-up.
         self._slip_card: tuple[str, str] | None = None
         self._lock = threading.Lock()   # the worker is one thread; admin tools may share us
+        # The note validator's desk ([cash] mode = "validator"), set when the cash thread opens:
+        # the admin menu's "cashbox emptied" and "owed cash: credit now" act on it.
+        self.cash_desk: CashDesk | None = None
 
     # --- cards --------------------------------------------------------------------------------
 
@@ -262,6 +270,49 @@ class KioskBackend:
         return [JournalRow(_local(row.created_at).strftime("%Y-%m-%d %H:%M"), row.reference,
                            row.card_masked, row.amount, row.state.value)
                 for row in self.journal.recent(limit)]
+
+    # --- the admin's cash actions (validator mode) ---------------------------------------------
+
+    def cashbox_emptied(self) -> AdminResult:
+        desk = self._desk()
+        count, emptied = desk.empty_cashbox(
+            lambda document: self._print(document, "cashbox count report").ok,
+            when=datetime.now())
+        if not emptied:
+            return AdminResult("admin.cashbox_not_printed")
+        log.info("cashbox emptied: period %d, %d notes, %s", count.period, count.count,
+                 format_amount(count.total, self.config.topup.currency))
+        return AdminResult("admin.cashbox_emptied",
+                           f"{count.count} · {format_amount(count.total, self.config.topup.currency)}")
+
+    def credit_owed(self, number: str) -> AdminResult:
+        """The one settle path of `kiosk cash owed --credit`; a receipt ("bar bezahlt") for
+        the customer standing there when a top-up ran now."""
+        desk = self._desk()
+        from kiosk.cash.desk import NothingOwed   # loaded only on a validator kiosk
+        try:
+            result = desk.credit_owed(number)
+        except NothingOwed:
+            log.warning("owed cash: card %s is owed nothing", mask_card(number))
+            return AdminResult("admin.owed_none", mask_card(number))
+        except JournalError as exc:
+            log.warning("owed cash not credited: %s", exc)
+            return AdminResult("admin.owed_refused", str(exc))
+        row = result.session
+        detail = f"{row.card_masked} · {format_amount(row.total, row.currency)}"
+        if not result.credited:
+            reason = result.topup.reason.value if result.topup and result.topup.reason else ""
+            log.warning("owed cash session %s not credited: %s", row.reference, reason or "-")
+            return AdminResult("admin.owed_not_credited", f"{detail} {reason}".strip())
+        log.info("owed cash session %s credited (%s)", row.reference, detail)
+        if result.topup is not None and result.topup.reference:
+            self.print_receipt(result.topup.reference, self.config.ui.language, paid_cash=True)
+        return AdminResult("admin.owed_credited", detail)
+
+    def _desk(self) -> CashDesk:
+        if self.cash_desk is None:
+            raise RuntimeError("no note validator: [cash] mode is not \"validator\"")
+        return self.cash_desk
 
     def restart(self) -> None:
         log.info("restart asked for from the admin menu")

@@ -280,6 +280,9 @@ class CashConfig:
     confirm_timeout_s: float = field(default=120.0,
                                      metadata=_check(lambda v: 5 <= v <= 3600,
                                                      "seconds from 5 to 3600"))
+    # Validator mode: notes the cashbox holds (metrics: fill and the near-full alarm).
+    cashbox_capacity: int = _whole(rules.DEFAULT_CASHBOX_CAPACITY, 10,
+                                   rules.MAX_CASHBOX_CAPACITY, "notes")
 
 
 @dataclass(frozen=True)

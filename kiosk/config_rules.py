@@ -25,6 +25,10 @@ MAX_DPI = 1000.0
 
 # An amount (preset, minimum, maximum) in cents: a top-up kiosk never takes 10 000 € at once.
 MAX_AMOUNT_CENTS = 1_000_000
+# The cashbox of the NV9 USB+ (the smallest of the family the kiosk drives) holds about 300
+# notes; the NV200's holds up to 1000 (its largest cashbox option is 2200).
+DEFAULT_CASHBOX_CAPACITY = 300
+MAX_CASHBOX_CAPACITY = 10_000
 
 # Retention is counted in days back from today: ten years covers any bookkeeping duty and stays
 # far from the calendar's end. The free-space floor is capped at 1 TB (1 000 000 MB).

@@ -12,12 +12,12 @@ from dataclasses import replace
 
 from kiosk import flow_cash
 from kiosk.cards import check_card_number, mask_card
-from kiosk.flow_admin import admin_press
+from kiosk.flow_admin import admin_done, admin_press, admin_scanned
 from kiosk.flow_card import balance_printed, card_checked, card_press, pin_checked, reject
 from kiosk.flow_events import (
-    Action, ApiStatus, BalancePrinted, CardChecked, ClockStatus, CardProblemReason, CardScanned,
-    CheckCard, CheckPrinter, Command, Event, JournalLoaded, JournalStatus, PinChecked, PlaySound,
-    Press, PrinterChecked,
+    Action, AdminDone, ApiStatus, BalancePrinted, CardChecked, ClockStatus, CardProblemReason,
+    CardScanned, CheckCard, CheckPrinter, Command, Event, JournalLoaded,
+    JournalStatus, PinChecked, PlaySound, Press, PrinterChecked,
     Printed, PrintReceipt, PrintSlip, ReaderStatus, Recovering, RegistrationDone,
     RegistrationPending, SetupNeeded, SpeechMode, StartTopup, StillHere, TerminalStatus, Tick,
     TopupFinished,
@@ -80,6 +80,8 @@ def _dispatch(s: State, e: Event, now: float, cfg: Settings) -> tuple[State, lis
         return _topup_finished(s, e)
     if isinstance(e, Printed):
         return _printed(s, e)
+    if isinstance(e, AdminDone):
+        return admin_done(s, e)
     if isinstance(e, JournalLoaded):
         if e.request != s.pending or s.screen not in ADMIN_SCREENS:
             return s, []
@@ -140,6 +142,9 @@ def _tick(s: State, now: float, cfg: Settings) -> tuple[State, list[Command]]:
 
 
 def _scanned(s: State, e: CardScanned, now: float, cfg: Settings) -> tuple[State, list[Command]]:
+    owed = admin_scanned(s, e)
+    if owed is not None:
+        return owed
     number = e.number.replace(" ", "")
     if number and number in cfg.admin_cards and s.screen in (SCAN_STARTS_SESSION
                                                              | {Screen.OUT_OF_SERVICE}):

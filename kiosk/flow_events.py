@@ -141,6 +141,8 @@ class Action(str, Enum):
     ADMIN_REPRINT = "admin_reprint"
     ADMIN_JOURNAL = "admin_journal"
     ADMIN_RESTART = "admin_restart"
+    ADMIN_CASHBOX_EMPTIED = "admin_cashbox_emptied"   # validator mode: count report, new period
+    ADMIN_OWED = "admin_owed"                         # validator mode: credit owed cash now
     ADMIN_EXIT = "admin_exit"
     PAGE = "page"                        # value = +1 / -1 (admin journal pages)
     STAY = "stay"                        # "continue" on the idle countdown: restart the timer
@@ -290,10 +292,24 @@ class RegistrationDone:
     pass
 
 
+@dataclass(frozen=True)
+class AdminResult:
+    """How an admin cash action ended: a catalog key ("admin.…") and the figures to show."""
+
+    message: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class AdminDone:
+    request: int
+    result: AdminResult
+
+
 Event = Union[Press, CardScanned, CardChecked, PrinterChecked, TopupFinished, Printed,
-              JournalLoaded, Tick, StillHere, ApiStatus, ReaderStatus, Recovering, RegistrationPending,
-              RegistrationDone, JournalStatus, SpeechMode, ClockStatus, SetupNeeded, TerminalStatus,
-              PinChecked, BalancePrinted]
+              JournalLoaded, AdminDone, Tick, StillHere, ApiStatus, ReaderStatus, Recovering,
+              RegistrationPending, RegistrationDone, JournalStatus, SpeechMode, ClockStatus,
+              SetupNeeded, TerminalStatus, PinChecked, BalancePrinted]
 
 
 # --- commands out of the flow (executed by the shell; those with `request` answer) ------------
@@ -372,6 +388,21 @@ class LoadJournal:
 
 
 @dataclass(frozen=True)
+class EmptyCashbox:
+    """The cashbox was emptied: print its count report, then start a new period."""
+
+    request: int
+
+
+@dataclass(frozen=True)
+class CreditOwed:
+    """Credit the owed cash of the customer whose card was scanned again at the admin menu."""
+
+    request: int
+    number: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Restart:
     pass
 
@@ -382,4 +413,5 @@ class PlaySound:
 
 
 Command = Union[CheckCard, CheckPrinter, StartTopup, PrintReceipt, PrintSlip, ReprintLast,
-                PrintTestPage, LoadJournal, Restart, PlaySound, CheckPin, PrintBalance]
+                PrintTestPage, LoadJournal, EmptyCashbox, CreditOwed, Restart, PlaySound, CheckPin,
+                PrintBalance]

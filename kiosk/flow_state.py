@@ -167,6 +167,8 @@ class AdminView:
     printer: PrinterState | None = None
     journal: tuple[JournalRow, ...] = ()
     page: int = 0                     # journal page; the screen clamps it to what exists
+    detail: str = ""                  # figures of the last cash action (count, amount, card)
+    owed_scan: bool = False           # "owed cash: credit now" waits for the customer's card
 
 
 @dataclass(frozen=True)

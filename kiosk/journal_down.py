@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Literal, NoReturn, Sequence
 
 from kiosk.flow_events import (
+    AdminResult,
     CardInfo, CardProblem, JournalRow, PrinterState, PrintResult, TopupOutcome,
 )
 
@@ -50,6 +51,12 @@ class RefusingBackend:
         self._refuse()
 
     def journal_rows(self, limit: int) -> Sequence[JournalRow]:
+        self._refuse()
+
+    def cashbox_emptied(self) -> AdminResult:
+        self._refuse()
+
+    def credit_owed(self, number: str) -> AdminResult:
         self._refuse()
 
     def restart(self) -> None:

@@ -25,6 +25,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from kiosk import config_rules as rules
 from kiosk.config import MetricsConfig
 from kiosk.journal import UNFINISHED, State
 from kiosk.liveness import Liveness, SupervisedThread
@@ -41,9 +42,8 @@ KNOWN_OUTCOMES: tuple[str, ...] = (
 # The card was credited: these move "last successful top-up".
 CREDITED_OUTCOMES = frozenset({"done", "receipt_owed", "confirmed"})
 DEVICES: tuple[str, ...] = ("printer", "reader", "api")
-# The cashbox of the NV9 USB+ (the smallest of the family the kiosk drives) holds about 300
-# notes; the near-full alarm fires at this share, leaving a day's notes of room.
-CASHBOX_CAPACITY_NOTES = 300
+# The near-full alarm fires at this share of [cash] cashbox_capacity, leaving a day's notes of
+# room.
 CASHBOX_NEAR_FULL_SHARE = 0.9
 _LABEL_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
@@ -185,9 +185,9 @@ class KioskMetrics:
         """Count one validator fault ("jam", "rejected", ...)."""
         self.cash_faults.labels(_label(fault, "fault")).inc()
 
-    def watch_cashbox(self, count: Callable[[], CashboxFill],
-                      capacity: int = CASHBOX_CAPACITY_NOTES) -> None:
-        """Read the cashbox's fill at every scrape, e.g. `watch_cashbox(ledger.cashbox)`."""
+    def watch_cashbox(self, count: Callable[[], CashboxFill], capacity: int) -> None:
+        """Read the cashbox's fill at every scrape, e.g.
+        `watch_cashbox(ledger.cashbox, config.cash.cashbox_capacity)`."""
         self._cashbox.count = count
         self._cashbox.capacity = capacity
 
@@ -258,7 +258,7 @@ class _CashboxCollector(Collector):
 
     def __init__(self) -> None:
         self.count: Callable[[], CashboxFill] | None = None
-        self.capacity = CASHBOX_CAPACITY_NOTES
+        self.capacity = rules.DEFAULT_CASHBOX_CAPACITY
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
         if self.count is None:

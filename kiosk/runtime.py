@@ -216,7 +216,8 @@ class KioskRuntime:
         desk = None
         if self.config.cash.mode == "validator":
             desk = CashDesk(self.config, self.service, ledger, **self.cash_options)
-            self.metrics.watch_cashbox(ledger.cashbox)
+            self.backend.cash_desk = desk   # the admin menu's cash actions
+            self.metrics.watch_cashbox(ledger.cashbox, self.config.cash.cashbox_capacity)
         settled = self.supervisor.settled if self.supervisor is not None else None
         self.cash = CashWorker(self.config, self.backend, self.ui.post, desk=desk,
                                liveness=self.liveness, metrics=self.metrics,

@@ -62,6 +62,9 @@ def refusal(text: str) -> str:
         ("[ui]\ndpi = inf", "[ui] dpi: expected a finite number"),
         ("[ui]\ndpi = 1e-300", "[ui] dpi: expected dots per inch from 50 to 1000"),
         ("[topup]\ntax_rate = nan", "[topup] tax_rate: expected a finite number"),
+        ("[cash]\ncashbox_capacity = 5", "k.toml:2: [cash] cashbox_capacity: expected notes "
+                                        "from 10 to 10000, got 5"),
+        ("[cash]\ncashbox_capacity = 300.5", "[cash] cashbox_capacity: expected"),
         # Baud rates from the standard set only.
         ("[printer]\nbaudrate = 19201", "[printer] baudrate: expected a standard baud rate "
                                         "(1200, 2400, 4800, 9600, 19200"),

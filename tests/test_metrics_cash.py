@@ -51,3 +51,22 @@ def test_cash_faults_are_counted_by_fault():
     values = scrape(metrics)
     assert values["kiosk_cash_faults_total{'fault': 'jam'}"] == 2
     assert values["kiosk_cash_faults_total{'fault': 'rejected'}"] == 1
+
+
+def test_cashbox_capacity_comes_from_the_config_and_moves_the_alarm(tmp_path):
+    from kiosk.config import parse_config
+    config = parse_config('[cash]\ncashbox_capacity = 20\n', "k.toml")
+    assert parse_config("", "k.toml").cash.cashbox_capacity == 300   # the NV9 USB+'s box
+    journal = Journal.open_in(tmp_path)
+    try:
+        ledger = CashLedger(journal)
+        metrics = KioskMetrics()
+        metrics.watch_cashbox(ledger.cashbox, config.cash.cashbox_capacity)
+        row = ledger.open(card_number="9276000000002845", currency="EUR", cap=100000)
+        for i in range(int(20 * CASHBOX_NEAR_FULL_SHARE)):
+            ledger.book_note(row.reference, 500, 1, NoteFate.CREDITED)
+        seen = scrape(metrics)
+        assert seen["kiosk_cashbox_capacity_notes"] == 20
+        assert seen["kiosk_cashbox_near_full"] == 1
+    finally:
+        journal.close()

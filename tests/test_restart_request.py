@@ -13,7 +13,7 @@ from hardware.sim.scanner import VirtualScanner
 from kiosk.ui.driver import UiDriver
 from tests.fixtures.notify import ROOT, kiosk_run_notified
 from tests.fixtures.sandbox import FUNDED_CARD
-from tests.test_e2e_kiosk import kiosk_config
+from tests.test_e2e_kiosk import _scanner_open, kiosk_config
 from tests.test_e2e_run import WAIT_S, _datagrams
 
 SCRIPT = ROOT / "systemd/restart-when-idle"
@@ -38,7 +38,8 @@ def test_kiosk_restarts_only_once_the_customer_has_left(sandbox, tmp_path, make_
         drive = UiDriver(runtime.ui, timeout=WAIT_S)
         drive.wait_for(Screen.ATTRACT)
         assert not stale.pending()
-        assert runtime.ui.run_until(lambda u: scanner.device is not None, WAIT_S)
+        # Asked until the reader thread has opened it (`device` raises before that).
+        assert runtime.ui.run_until(lambda u: _scanner_open(scanner), WAIT_S)
         scanner.scan(FUNDED_CARD)
         drive.wait_for(Screen.CARD)
         passes: list[Screen] = []           # one clock check per housekeeping pass

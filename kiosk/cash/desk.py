@@ -5,10 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Callable
 
 from hardware.cash.driver import SspValidator, ValidatorError
-from kiosk.cash.ledger import CashLedger, CashSessionRow
+from hardware.printer.escpos import Document
+from kiosk.cards import mask_card
+from kiosk.cash.ledger import CashboxCount, CashLedger, CashSessionRow
+from kiosk.cash.report import empty_cashbox
 from kiosk.cash.session import (
     POLL_INTERVAL_S,
     Controls,
@@ -19,6 +23,7 @@ from kiosk.cash.session import (
 )
 from kiosk.cash.settle import CashResult, CashSettler
 from kiosk.config import Config
+from kiosk.journal import JournalError
 from kiosk.topup import CardStatus, TopupService
 
 log = logging.getLogger(__name__)
@@ -31,6 +36,10 @@ class CashRefused(Exception):
         super().__init__(f"{reason}: {detail}")
         self.reason = reason
         self.detail = detail
+
+
+class NothingOwed(JournalError):
+    """The card scanned for "owed cash: credit now" has no owed cash session."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,28 @@ class CashDesk:
             end = self.take(opened, notes, controls)
             before_settle(end)
             return end, self.settle(end.reference)
+
+    # --- the admin ------------------------------------------------------------------------
+
+    def credit_owed(self, card_number: str, ref: str | None = None) -> CashResult:
+        """"Owed cash: credit now" (admin menu and `kiosk cash owed --credit`) for the card
+        scanned again; without `ref`, its oldest owed session. Raises NothingOwed when the
+        card is owed nothing, JournalError when `ref` is not its owed session."""
+        with self._lock:   # never beside a customer's session or the recovery
+            if ref is None:
+                masked = mask_card(card_number)
+                owed = [row for row in self.ledger.owed() if row.card_masked == masked]
+                if not owed:
+                    raise NothingOwed(f"no owed cash session for card {masked}")
+                ref = min(owed, key=lambda row: row.created_at).reference
+            return self.settler.credit_owed(ref, card_number)
+
+    def empty_cashbox(self, deliver: Callable[[Document], bool], *,
+                      when: datetime) -> tuple[CashboxCount, bool]:
+        """The admin emptied the cashbox (kiosk.cash.report.empty_cashbox), between sessions."""
+        with self._lock:
+            return empty_cashbox(self.ledger, deliver, kiosk_id=self.config.kiosk.id, when=when,
+                                 currency=self.config.topup.currency)
 
     # --- recovery --------------------------------------------------------------------------
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
+from typing import Callable
 
 from hardware.printer.escpos import Align, Cut, Document, NameValue, Rule, Text
-from kiosk.cash.ledger import CashboxCount
+from kiosk.cash.ledger import CashboxCount, CashLedger
+from kiosk.journal import utc_now
 from kiosk.money import format_amount
 
 
@@ -31,3 +34,15 @@ def cashbox_report(count: CashboxCount, *, kiosk_id: str, when: datetime,
         Cut(),
     ]
     return Document(tuple(blocks))
+
+
+def empty_cashbox(ledger: CashLedger, deliver: Callable[[Document], bool], *, kiosk_id: str,
+                  when: datetime, currency: str = "EUR") -> tuple[CashboxCount, bool]:
+    """"Cashbox emptied" (admin menu and `kiosk cash cashbox --emptied`): the count report of
+    the period ending now is delivered (printed) first, and only a delivered report starts a
+    new period, so a printer fault never loses the count. Returns the count and whether the
+    new period began."""
+    closing = replace(ledger.cashbox(), emptied_at=utc_now())
+    if not deliver(cashbox_report(closing, kiosk_id=kiosk_id, when=when, currency=currency)):
+        return closing, False
+    return ledger.cashbox_emptied(), True

@@ -9,9 +9,10 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+from hardware.printer.escpos import Document
 from kiosk.cash.desk import CashDesk
 from kiosk.cash.ledger import CashLedger
-from kiosk.cash.report import cashbox_report
+from kiosk.cash.report import cashbox_report, empty_cashbox
 from kiosk.commands.common import EXIT_JOURNAL, add_config_argument, load_config_for
 from kiosk.commands.cash_topup import EXIT_NOT_CREDITED, describe
 from kiosk.commands.topup import open_service
@@ -50,15 +51,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_cashbox(args: argparse.Namespace) -> int:
     config = load_config_for(args)
+
+    def show(document: Document) -> bool:
+        print(render_text(document, config.printer.columns))
+        return True
+
     try:
         with Journal.open_in(config.state_dir) as journal:
             ledger = CashLedger(journal)
-            count = ledger.cashbox_emptied() if args.emptied else ledger.cashbox()
+            if args.emptied:
+                empty_cashbox(ledger, show, kiosk_id=config.kiosk.id, when=datetime.now(),
+                              currency=config.topup.currency)
+            else:
+                show(cashbox_report(ledger.cashbox(), kiosk_id=config.kiosk.id,
+                                    when=datetime.now(), currency=config.topup.currency))
     except JournalError as exc:
         print(f"kiosk cash cashbox: {exc}", file=sys.stderr)
         return EXIT_JOURNAL
-    print(render_text(cashbox_report(count, kiosk_id=config.kiosk.id, when=datetime.now(),
-                                     currency=config.topup.currency), config.printer.columns))
     return 0
 
 
@@ -72,7 +81,7 @@ def run_owed(args: argparse.Namespace) -> int:
                     print("kiosk cash owed: --credit needs --card (scan the customer's card)",
                           file=sys.stderr)
                     return EXIT_NOT_CREDITED
-                result = desk.settler.credit_owed(args.credit, args.card)
+                result = desk.credit_owed(args.card, args.credit)
                 print(describe(result, config))
                 return 0 if result.credited else EXIT_NOT_CREDITED
             for row in desk.ledger.owed():

@@ -12,15 +12,16 @@ import logging
 from typing import Literal, Protocol, Sequence
 
 from kiosk.flow_events import (
-    BalancePrinted, CardChecked, CardInfo, CardProblem, CardProblemReason, CheckCard, CheckPin,
-    CheckPrinter, Command, PinChecked, PinVerdict, PrintBalance,
-    Event, JournalLoaded, JournalRow, LoadJournal, PrinterChecked, PrinterState, Printed,
+    AdminDone, AdminResult, BalancePrinted, CardChecked, CardInfo, CardProblem, CardProblemReason,
+    CheckCard, CheckPin, CheckPrinter, Command, CreditOwed, EmptyCashbox, Event, JournalLoaded,
+    JournalRow, LoadJournal, PinChecked, PinVerdict, PrintBalance, PrinterChecked, PrinterState,
+    Printed,
     PrintReceipt, PrintResult, PrintSlip, ReprintLast, Restart, StartTopup, PrintTestPage,
     TopupFinished, TopupOutcome,
 )
 
-__all__ = ["Backend", "CardInfo", "CardProblem", "CardProblemReason", "PrinterState",
-           "TopupOutcome", "PrintResult", "JournalRow", "execute"]
+__all__ = ["AdminResult", "Backend", "CardInfo", "CardProblem", "CardProblemReason",
+           "PrinterState", "TopupOutcome", "PrintResult", "JournalRow", "execute"]
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,12 @@ class Backend(Protocol):
     def journal_rows(self, limit: int) -> Sequence[JournalRow]:
         """The last `limit` top-ups, newest first, card numbers masked."""
 
+    def cashbox_emptied(self) -> AdminResult:
+        """Print the cashbox's count report; once printed, a new period begins."""
+
+    def credit_owed(self, number: str) -> AdminResult:
+        """Credit the owed cash of this card (scanned again) through the settle path."""
+
     def restart(self) -> None:
         """Ask the service manager for a restart (e.g. exit so that systemd starts us again)."""
 
@@ -93,6 +100,10 @@ def _execute(backend: Backend, c: Command) -> Event | None:
         return Printed(c.request, backend.test_print())
     if isinstance(c, LoadJournal):
         return JournalLoaded(c.request, tuple(backend.journal_rows(c.limit)))
+    if isinstance(c, EmptyCashbox):
+        return AdminDone(c.request, backend.cashbox_emptied())
+    if isinstance(c, CreditOwed):
+        return AdminDone(c.request, backend.credit_owed(c.number))
     if isinstance(c, Restart):
         backend.restart()
         return None
@@ -116,4 +127,6 @@ def _failure(c: Command, exc: Exception) -> Event | None:
         return Printed(c.request, PrintResult(False, "error"))
     if isinstance(c, LoadJournal):
         return JournalLoaded(c.request, ())
+    if isinstance(c, (EmptyCashbox, CreditOwed)):
+        return AdminDone(c.request, AdminResult("admin.cash_failed", detail))
     return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from kiosk.flow import Screen, Session, State
+from kiosk.flow import AdminView, Screen, Session, State
 from kiosk.flow_cash_events import CashOutcome, CashView
 from kiosk.flow_events import PrintResult
 
@@ -58,6 +58,13 @@ def cash_samples(at: "At", card: Session, reference: str) -> dict[str, State]:
         "cash_owed_claim_no_slip": at(Screen.CASH_OWED, session=replace(
             notes, cash_outcome=CashOutcome("claim", reference, 3000,
                                             printed=PrintResult(False, "paper_out")))),
+        # The admin menu of a validator kiosk: the cash actions and their answers.
+        "cash_admin_menu": at(Screen.ADMIN_MENU, admin=AdminView(
+            message="admin.cashbox_emptied", detail="37 · 740,00\u00a0€")),
+        "cash_admin_menu_owed": at(Screen.ADMIN_MENU, admin=AdminView(
+            message="admin.owed_scan", owed_scan=True)),
+        "cash_admin_menu_credited": at(Screen.ADMIN_MENU, admin=AdminView(
+            message="admin.owed_credited", detail="9276 **** **** 2845 · 30,00\u00a0€")),
     }
     for name, outcome in FAULT_SAMPLES.items():
         payment = "till" if name.startswith("till") else "validator"

@@ -73,6 +73,17 @@ DE: dict[str, str] = {
     "cash_owed.text": "{amount} wurden eingezahlt, aber noch nicht gutgeschrieben. Bitte bewahren Sie den Beleg auf – das Personal bucht den Betrag nach.",
     "cash_owed.claim_text": "{amount} wurden eingezahlt. Ob die Aufladung gebucht wurde, wird noch geprüft. Bitte bewahren Sie den Beleg auf.",
     "cash_owed.no_slip": "Der Beleg konnte nicht gedruckt werden. Bitte notieren Sie die Referenz und wenden Sie sich an das Personal.",
+    "admin_menu.cashbox_emptied": "Kasse geleert",
+    "admin_menu.owed": "Offenes Bargeld gutschreiben",
+    "admin.cashbox_emptied": "Zählbericht gedruckt, neue Kassenperiode begonnen. Scheine · Summe:",
+    "admin.cashbox_not_printed": "Zählbericht nicht gedruckt: die Kassenperiode läuft weiter. Drucker prüfen und erneut „Kasse geleert“ drücken.",
+    "admin.owed_scan": "Offenes Bargeld: bitte die Karte des Kunden scannen.",
+    "admin.owed_unreadable": "Karte nicht lesbar – bitte erneut scannen.",
+    "admin.owed_credited": "Offenes Bargeld gutgeschrieben:",
+    "admin.owed_not_credited": "Nicht gutgeschrieben, bleibt offen:",
+    "admin.owed_none": "Für diese Karte ist kein Bargeld offen:",
+    "admin.owed_refused": "Nicht gutgeschrieben:",
+    "admin.cash_failed": "Bargeld-Aktion fehlgeschlagen:",
 }
 
 EN: dict[str, str] = {
@@ -148,4 +159,15 @@ EN: dict[str, str] = {
     "cash_owed.text": "{amount} was paid in but not yet credited. Please keep the slip – staff will credit the amount.",
     "cash_owed.claim_text": "{amount} was paid in. Whether the top-up was booked is being checked. Please keep the slip.",
     "cash_owed.no_slip": "The slip could not be printed. Please note the reference and ask the staff.",
+    "admin_menu.cashbox_emptied": "Cashbox emptied",
+    "admin_menu.owed": "Owed cash: credit now",
+    "admin.cashbox_emptied": "Count report printed, new cashbox period started. Notes · total:",
+    "admin.cashbox_not_printed": "Count report not printed: the cashbox period goes on. Check the printer and press “Cashbox emptied” again.",
+    "admin.owed_scan": "Owed cash: please scan the customer's card.",
+    "admin.owed_unreadable": "Card not readable – please scan again.",
+    "admin.owed_credited": "Owed cash credited:",
+    "admin.owed_not_credited": "Not credited, still owed:",
+    "admin.owed_none": "No cash is owed to this card:",
+    "admin.owed_refused": "Not credited:",
+    "admin.cash_failed": "Cash action failed:",
 }

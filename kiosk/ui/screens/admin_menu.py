@@ -1,8 +1,10 @@
-"""Admin menu: card system, reader and printer status, version; printing, journal, restart."""
+"""Admin menu: card system, reader and printer status, version; printing, journal, cash, restart."""
 
 from __future__ import annotations
 
+import math
 
+from kiosk.flow_admin import cash_actions_shown
 from kiosk.flow_events import Action
 from kiosk.ui.layout import grid
 from kiosk.ui.screens.common import Ctx, header, paragraph, title, two_columns
@@ -16,6 +18,17 @@ ITEMS = [
     ("admin_menu.restart", Action.ADMIN_RESTART),
     ("admin_menu.exit", Action.ADMIN_EXIT),
 ]
+# With a note validator, before "restart" (the exit stays last).
+CASH_ITEMS = [
+    ("admin_menu.cashbox_emptied", Action.ADMIN_CASHBOX_EMPTIED),
+    ("admin_menu.owed", Action.ADMIN_OWED),
+]
+
+
+def items(ctx: Ctx) -> list[tuple[str, Action]]:
+    if not cash_actions_shown(ctx.settings):
+        return ITEMS
+    return ITEMS[:-2] + CASH_ITEMS + ITEMS[-2:]
 
 
 def status_lines(ctx: Ctx) -> list[str]:
@@ -45,14 +58,18 @@ def build(ctx: Ctx) -> list[Widget]:
     info, actions = two_columns(ctx, rest, 0.4 if not lay.portrait else 0.36)
     widgets.append(Panel(info, th.surface, th.outline, lay.radius))
     inner = info.inflate(-2 * lay.gap, -2 * lay.gap)
-    message = ctx.t(ctx.state.admin.message) if ctx.state.admin.message else ""
+    admin = ctx.state.admin
+    message = " ".join(filter(None, (ctx.t(admin.message) if admin.message else "",
+                                     admin.detail)))
     lines = "\n".join(status_lines(ctx) + ([message] if message else []))
     widgets.append(paragraph(ctx, inner, lines, role="small", name="status"))
-    cells = grid(actions, len(ITEMS), 2, lay.gap,
+    shown = items(ctx)
+    rows = math.ceil(len(shown) / 2)
+    cells = grid(actions, len(shown), 2, lay.gap,
                  cell_height=max(lay.min_target,
-                                 (actions.height - 2 * lay.gap) // 3))
+                                 (actions.height - (rows - 1) * lay.gap) // rows))
     buttons = [Button(rect, ctx.t(key), action,
                       kind="primary" if action == Action.ADMIN_EXIT else "secondary",
                       px=lay.px("button"), default=i == 0)
-               for i, ((key, action), rect) in enumerate(zip(ITEMS, cells))]
+               for i, ((key, action), rect) in enumerate(zip(shown, cells))]
     return widgets + equalize(buttons)
