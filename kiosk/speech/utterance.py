@@ -83,8 +83,8 @@ def _texts(widgets: list[object], language: str) -> list[Segment]:
     such as the card summary, follows it); a "label:"/"value:" pair becomes one sentence."""
     out: list[Segment] = []
     pending_label = ""
-    titles = [w for w in widgets if getattr(w, "name", "") == "title"]
-    for w in titles + [w for w in widgets if w not in titles]:
+    # A stable sort: the title moves to the front, everything else keeps its drawing order.
+    for w in sorted(widgets, key=lambda w: getattr(w, "name", "") != "title"):
         if not isinstance(w, Text) or w.name in _UNSPOKEN or not w.text.strip():
             continue
         if w.name.startswith("label:") or w.name == "value_label":
